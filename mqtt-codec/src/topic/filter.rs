@@ -1,0 +1,140 @@
+use core::fmt;
+
+use crate::wire::{string, Field, Malformed};
+
+/// A validated Topic Filter: UTF-8, at most 65,535 bytes, no U+0000, `#` only alone at the last
+/// level, `+` only as a whole level. A filter that starts with `$share/` must be a well-formed
+/// shared subscription.
+///
+/// Spec: `MQTT-4.7.3-1`, `MQTT-4.7.1-1` (5.0), `MQTT-4.7.1-2` (5.0), `MQTT-4.8.2-1`, `MQTT-4.8.2-2`.
+///
+/// ```
+/// use mqtt_codec::topic::TopicFilter;
+/// assert!(TopicFilter::new("sensors/+/temp").is_ok());
+/// assert!(TopicFilter::new("sensors/#").is_ok());
+/// assert!(TopicFilter::new("sensors/te#").is_err());
+/// let shared = TopicFilter::new("$share/group/a/+").unwrap().shared().unwrap();
+/// assert_eq!((shared.group, shared.filter.as_str()), ("group", "a/+"));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicFilter<'a>(&'a str);
+
+/// A shared subscription `$share/{group}/{filter}` split into its parts (5.0 §4.8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedSubscription<'a> {
+    /// The ShareName: at least one character, no `/`, `+` or `#`.
+    pub group: &'a str,
+    /// The filter the group subscribes to.
+    pub filter: TopicFilter<'a>,
+}
+
+const SHARE_PREFIX: &str = "$share/";
+
+impl<'a> TopicFilter<'a> {
+    /// Validates `s` as a Topic Filter.
+    ///
+    /// # Errors
+    /// [`Malformed::EmptyTopicFilter`], [`Malformed::MultiLevelWildcardNotLast`],
+    /// [`Malformed::SingleLevelWildcardNotAlone`], [`Malformed::InvalidSharedSubscription`],
+    /// [`Malformed::NullCharacter`], [`Malformed::FieldTooLong`].
+    pub fn new(s: &'a str) -> Result<Self, Malformed> {
+        string::check_encode(s, Field::TopicFilter)?;
+        check_levels(s)?;
+        if let Some(rest) = s.strip_prefix(SHARE_PREFIX) {
+            split_shared(rest)?;
+        }
+        Ok(Self(s))
+    }
+
+    /// The filter as a string slice.
+    pub const fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// Splits a `$share/{group}/{filter}` filter; `None` for an ordinary filter.
+    pub fn shared(&self) -> Option<SharedSubscription<'a>> {
+        let rest = self.0.strip_prefix(SHARE_PREFIX)?;
+        split_shared(rest).ok()
+    }
+
+    /// Whether the filter holds `+` or `#`.
+    pub fn has_wildcards(&self) -> bool {
+        self.0.bytes().any(|b| b == b'+' || b == b'#')
+    }
+
+    /// Whether this filter matches `topic`, with the `$`-topic rule (`MQTT-4.7.2-1`). A shared
+    /// subscription matches on its inner filter.
+    ///
+    /// ```
+    /// use mqtt_codec::topic::{TopicFilter, TopicName};
+    /// let f = TopicFilter::new("#").unwrap();
+    /// assert!(f.matches(TopicName::new("a/b").unwrap()));
+    /// assert!(!f.matches(TopicName::new("$SYS/uptime").unwrap()));
+    /// ```
+    pub fn matches(&self, topic: crate::topic::TopicName<'_>) -> bool {
+        let filter = match self.shared() {
+            Some(s) => s.filter.0,
+            None => self.0,
+        };
+        super::matches(filter, topic.as_str())
+    }
+}
+
+fn check_levels(s: &str) -> Result<(), Malformed> {
+    if s.is_empty() {
+        return Err(Malformed::EmptyTopicFilter);
+    }
+    let mut levels = s.split('/').peekable();
+    while let Some(level) = levels.next() {
+        let is_last = levels.peek().is_none();
+        if level.contains('#') && (level != "#" || !is_last) {
+            // MQTT-4.7.1-1 (5.0): '#' is alone and last.
+            return Err(Malformed::MultiLevelWildcardNotLast);
+        }
+        if level.contains('+') && level != "+" {
+            // MQTT-4.7.1-2 (5.0): '+' occupies an entire level.
+            return Err(Malformed::SingleLevelWildcardNotAlone);
+        }
+    }
+    Ok(())
+}
+
+fn split_shared(rest: &str) -> Result<SharedSubscription<'_>, Malformed> {
+    // MQTT-4.8.2-1: ShareName is at least one character with no '/', '+' or '#';
+    // MQTT-4.8.2-2: it is followed by '/' and a Topic Filter.
+    let (group, filter) = rest
+        .split_once('/')
+        .ok_or(Malformed::InvalidSharedSubscription)?;
+    if group.is_empty() || group.contains(['+', '#']) || filter.is_empty() {
+        return Err(Malformed::InvalidSharedSubscription);
+    }
+    Ok(SharedSubscription {
+        group,
+        filter: TopicFilter(filter),
+    })
+}
+
+impl fmt::Debug for TopicFilter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl fmt::Display for TopicFilter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl AsRef<str> for TopicFilter<'_> {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl<'a> TryFrom<&'a str> for TopicFilter<'a> {
+    type Error = Malformed;
+    fn try_from(s: &'a str) -> Result<Self, Malformed> {
+        Self::new(s)
+    }
+}

@@ -1,0 +1,10 @@
+//! Topic Names and Topic Filters (5.0 §4.7, §4.8; 3.1.1 §4.7): validation, matching and
+//! shared-subscription parsing. Both types can only be built through validation.
+
+mod filter;
+mod matching;
+mod name;
+
+pub use filter::{SharedSubscription, TopicFilter};
+pub use matching::matches;
+pub use name::TopicName;
