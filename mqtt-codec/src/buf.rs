@@ -2,10 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::wire::{
-    decode_packet, DecodeError, DecodeOptions, EncodeError, EncodeOptions, Malformed, Packet,
-    Status,
-};
+use crate::wire::{decode_packet, DecodeError, DecodeOptions, EncodeError, EncodeOptions, Malformed, Packet, Status};
 
 /// One validated packet frame on `bytes::Bytes`: cloning it is a reference-count bump, and
 /// [`PacketBuf::packet`] gives the borrowed view without copying.

@@ -6,9 +6,7 @@ use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::buf::PacketBuf;
-use crate::wire::{
-    decode_packet, DecodeError, DecodeOptions, EncodeError, EncodeOptions, Packet, Status, Version,
-};
+use crate::wire::{decode_packet, DecodeError, DecodeOptions, EncodeError, EncodeOptions, Packet, Status, Version};
 
 /// Frames MQTT packets for `tokio_util::codec::Framed`.
 ///
@@ -35,10 +33,7 @@ pub struct MqttCodec {
 impl MqttCodec {
     /// A codec with default limits for `version`.
     pub const fn new(version: Version) -> Self {
-        Self {
-            decode: DecodeOptions::new(version),
-            encode: EncodeOptions::new(version),
-        }
+        Self { decode: DecodeOptions::new(version), encode: EncodeOptions::new(version) }
     }
 }
 

@@ -102,16 +102,11 @@ fn check_levels(s: &str) -> Result<(), Malformed> {
 fn split_shared(rest: &str) -> Result<SharedSubscription<'_>, Malformed> {
     // MQTT-4.8.2-1: ShareName is at least one character with no '/', '+' or '#';
     // MQTT-4.8.2-2: it is followed by '/' and a Topic Filter.
-    let (group, filter) = rest
-        .split_once('/')
-        .ok_or(Malformed::InvalidSharedSubscription)?;
+    let (group, filter) = rest.split_once('/').ok_or(Malformed::InvalidSharedSubscription)?;
     if group.is_empty() || group.contains(['+', '#']) || filter.is_empty() {
         return Err(Malformed::InvalidSharedSubscription);
     }
-    Ok(SharedSubscription {
-        group,
-        filter: TopicFilter(filter),
-    })
+    Ok(SharedSubscription { group, filter: TopicFilter(filter) })
 }
 
 impl fmt::Debug for TopicFilter<'_> {

@@ -37,11 +37,7 @@ mod tests {
     #[test]
     fn spec_examples_4_7_1() {
         // 5.0 §4.7.1.2 non-normative examples.
-        for t in [
-            "sport/tennis/player1",
-            "sport/tennis/player1/ranking",
-            "sport/tennis/player1/score/wimbledon",
-        ] {
+        for t in ["sport/tennis/player1", "sport/tennis/player1/ranking", "sport/tennis/player1/score/wimbledon"] {
             assert!(matches("sport/tennis/player1/#", t), "{t}");
         }
         assert!(matches("sport/#", "sport"));

@@ -4,8 +4,8 @@
 use super::cursor::{Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, DecodeError, DecodeOptions, Field, Malformed, PacketId, PacketType, Properties,
-    PropertyContext, ReasonCode, Version,
+    properties, DecodeError, DecodeOptions, Field, Malformed, PacketId, PacketType, Properties, PropertyContext,
+    ReasonCode, Version,
 };
 
 /// Decodes the shared body: 3.1.1 is the id alone; 5.0 may stop after the id (Success, no
@@ -22,8 +22,7 @@ fn decode<'a>(
     }
     let at = r.offset();
     let code = r.u8(Field::VariableHeader)?;
-    let reason =
-        ReasonCode::decode_in(code, ptype).map_err(|kind| DecodeError { kind, offset: at })?;
+    let reason = ReasonCode::decode_in(code, ptype).map_err(|kind| DecodeError { kind, offset: at })?;
     if r.is_empty() {
         return Ok((packet_id, reason, Properties::EMPTY));
     }
@@ -33,16 +32,9 @@ fn decode<'a>(
 
 /// Body length, after the decoder's checks; the shortest form the spec allows.
 #[inline]
-fn check(
-    ptype: PacketType,
-    reason: ReasonCode,
-    props: &Properties<'_>,
-    v: Version,
-) -> Result<usize, Malformed> {
+fn check(ptype: PacketType, reason: ReasonCode, props: &Properties<'_>, v: Version) -> Result<usize, Malformed> {
     match v {
-        Version::V311 if reason != ReasonCode::Success => {
-            Err(Malformed::ReasonCodeNotInVersion(reason))
-        }
+        Version::V311 if reason != ReasonCode::Success => Err(Malformed::ReasonCodeNotInVersion(reason)),
         Version::V311 if !props.is_empty() => Err(Malformed::PropertiesNotInVersion),
         Version::V311 => Ok(2),
         Version::V5 => {

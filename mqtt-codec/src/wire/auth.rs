@@ -31,10 +31,7 @@ impl<'a> Body<'a> for Auth<'a> {
     const TYPE: PacketType = PacketType::Auth;
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts)?;
-        Ok(Self {
-            reason_code,
-            properties,
-        })
+        Ok(Self { reason_code, properties })
     }
     fn check(&self, v: Version) -> Result<usize, Malformed> {
         if v == Version::V311 {
@@ -44,8 +41,7 @@ impl<'a> Body<'a> for Auth<'a> {
         check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false)
     }
     fn write_body<S: Sink>(&self, v: Version, s: &mut S) {
-        let n = check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false)
-            .unwrap_or(0);
+        let n = check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false).unwrap_or(0);
         write_reason_body(s, n, self.reason_code, &self.properties);
     }
 }

@@ -3,8 +3,8 @@
 use super::cursor::{Reader, Sink};
 use super::packet::{encode_methods, Body};
 use super::{
-    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties,
-    PropertyContext, ReasonCode, Version,
+    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext, ReasonCode,
+    Version,
 };
 
 /// CONNACK: the server's answer to CONNECT.
@@ -35,11 +35,7 @@ pub struct ConnAck<'a> {
 impl ConnAck<'_> {
     /// A CONNACK with this code, no session, no properties.
     pub const fn new(reason_code: ReasonCode) -> Self {
-        Self {
-            session_present: false,
-            reason_code,
-            properties: Properties::EMPTY,
-        }
+        Self { session_present: false, reason_code, properties: Properties::EMPTY }
     }
 }
 
@@ -53,17 +49,11 @@ impl<'a> Body<'a> for ConnAck<'a> {
         let flags = r.u8(Field::VariableHeader)?;
         if flags & 0xFE != 0 {
             // MQTT-3.2.2-1 (5.0) / 3.1.1 §3.2.2.1: bits 7-1 are reserved.
-            return Err(DecodeError {
-                kind: Malformed::ConnAckReservedFlags,
-                offset: flags_at,
-            });
+            return Err(DecodeError { kind: Malformed::ConnAckReservedFlags, offset: flags_at });
         }
         let code_at = r.offset();
         let code = r.u8(Field::VariableHeader)?;
-        let bad = |kind| DecodeError {
-            kind,
-            offset: code_at,
-        };
+        let bad = |kind| DecodeError { kind, offset: code_at };
         let reason_code = match opts.version {
             Version::V311 => ReasonCode::from_connack_return_code_v3(code).map_err(bad)?,
             Version::V5 => ReasonCode::decode_in(code, PacketType::ConnAck).map_err(bad)?,
@@ -71,17 +61,10 @@ impl<'a> Body<'a> for ConnAck<'a> {
         let session_present = flags & 1 != 0;
         if session_present && code != 0 {
             // MQTT-3.2.2-6 (5.0) / MQTT-3.2.2-4 (3.1.1).
-            return Err(DecodeError {
-                kind: Malformed::SessionPresentOnFailure,
-                offset: flags_at,
-            });
+            return Err(DecodeError { kind: Malformed::SessionPresentOnFailure, offset: flags_at });
         }
         let properties = properties::read_for(r, CTX, opts.version, opts)?;
-        Ok(Self {
-            session_present,
-            reason_code,
-            properties,
-        })
+        Ok(Self { session_present, reason_code, properties })
     }
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {

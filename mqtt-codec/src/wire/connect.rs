@@ -3,8 +3,8 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, Body};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties,
-    PropertyContext, Protocol, Qos, Version,
+    properties, string, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext,
+    Protocol, Qos, Version,
 };
 use crate::topic::TopicName;
 
@@ -96,26 +96,15 @@ impl<'a> Body<'a> for Connect<'a> {
             (b"MQIsdp", 3) => Protocol::Mqtt31,
             // MQTT-3.1.2-2: a known name with another level is an unsupported version.
             (b"MQTT" | b"MQIsdp", other) => {
-                return Err(DecodeError {
-                    kind: Malformed::UnsupportedProtocolLevel(other),
-                    offset: level_at,
-                })
+                return Err(DecodeError { kind: Malformed::UnsupportedProtocolLevel(other), offset: level_at })
             }
             // MQTT-3.1.2-1: any other name.
-            _ => {
-                return Err(DecodeError {
-                    kind: Malformed::InvalidProtocolName,
-                    offset: at,
-                })
-            }
+            _ => return Err(DecodeError { kind: Malformed::InvalidProtocolName, offset: at }),
         };
         let v = protocol.version();
         let flags_at = r.offset();
         let flags = r.u8(Field::VariableHeader)?;
-        let bad = |kind| DecodeError {
-            kind,
-            offset: flags_at,
-        };
+        let bad = |kind| DecodeError { kind, offset: flags_at };
         if flags & RESERVED != 0 {
             return Err(bad(Malformed::ConnectReservedFlag)); // MQTT-3.1.2-3
         }
@@ -136,9 +125,7 @@ impl<'a> Body<'a> for Connect<'a> {
         }
         let keep_alive = r.u16(Field::VariableHeader)?;
         let properties = match v {
-            Version::V5 => {
-                properties::read(r, PropertyContext::Packet(PacketType::Connect), opts)?.0
-            }
+            Version::V5 => properties::read(r, PropertyContext::Packet(PacketType::Connect), opts)?.0,
             Version::V311 => Properties::EMPTY,
         };
         let client_id = r.string(Field::ClientId)?;
@@ -149,31 +136,14 @@ impl<'a> Body<'a> for Connect<'a> {
             };
             let topic_at = r.offset();
             let topic = r.string(Field::Will)?;
-            let topic = TopicName::new(topic).map_err(|kind| DecodeError {
-                kind,
-                offset: topic_at,
-            })?;
+            let topic = TopicName::new(topic).map_err(|kind| DecodeError { kind, offset: topic_at })?;
             let payload = r.binary(Field::Will)?;
-            Some(Will {
-                topic,
-                payload,
-                qos: will_qos,
-                retain: will_retain,
-                properties,
-            })
+            Some(Will { topic, payload, qos: will_qos, retain: will_retain, properties })
         } else {
             None
         };
-        let username = if has_user {
-            Some(r.string(Field::UserName)?)
-        } else {
-            None
-        };
-        let password = if has_pass {
-            Some(r.binary(Field::Password)?)
-        } else {
-            None
-        };
+        let username = if has_user { Some(r.string(Field::UserName)?) } else { None };
+        let password = if has_pass { Some(r.binary(Field::Password)?) } else { None };
         Ok(Self {
             protocol,
             clean_start: flags & CLEAN_START != 0,
@@ -192,11 +162,7 @@ impl<'a> Body<'a> for Connect<'a> {
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {
         let mut len = prefixed_len(self.protocol.name().len()) + 1 + 1 + 2;
-        len += properties::len_for(
-            &self.properties,
-            PropertyContext::Packet(PacketType::Connect),
-            v,
-        )?;
+        len += properties::len_for(&self.properties, PropertyContext::Packet(PacketType::Connect), v)?;
         string::check_encode(self.client_id, Field::ClientId)?;
         len += prefixed_len(self.client_id.len());
         if let Some(w) = &self.will {

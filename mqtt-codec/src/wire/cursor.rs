@@ -19,10 +19,7 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub(crate) fn err(&self, kind: Malformed) -> DecodeError {
-        DecodeError {
-            kind,
-            offset: self.pos,
-        }
+        DecodeError { kind, offset: self.pos }
     }
 
     #[inline]
@@ -115,10 +112,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn string(&mut self, field: Field) -> Result<&'a str, DecodeError> {
         let start = self.pos;
         let bytes = self.binary(field)?;
-        string::check(bytes, field).map_err(|kind| DecodeError {
-            kind,
-            offset: start,
-        })
+        string::check(bytes, field).map_err(|kind| DecodeError { kind, offset: start })
     }
 }
 

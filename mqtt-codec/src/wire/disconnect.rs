@@ -3,8 +3,8 @@
 use super::cursor::{Reader, Sink};
 use super::packet::{encode_methods, Body};
 use super::{
-    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties,
-    PropertyContext, ReasonCode, Version,
+    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext, ReasonCode,
+    Version,
 };
 
 /// Decodes "reason code, then properties", either of which may be left out: a Remaining Length
@@ -21,15 +21,11 @@ pub(crate) fn decode_reason_body<'a>(
     }
     let at = r.offset();
     let code = r.u8(Field::VariableHeader)?;
-    let reason =
-        ReasonCode::decode_in(code, ptype).map_err(|kind| DecodeError { kind, offset: at })?;
+    let reason = ReasonCode::decode_in(code, ptype).map_err(|kind| DecodeError { kind, offset: at })?;
     if r.is_empty() {
         return Ok((reason, Properties::EMPTY));
     }
-    Ok((
-        reason,
-        properties::read(r, PropertyContext::Packet(ptype), opts)?.0,
-    ))
+    Ok((reason, properties::read(r, PropertyContext::Packet(ptype), opts)?.0))
 }
 
 /// The body length in its shortest form. `reason_alone` says whether the packet may carry a
@@ -43,9 +39,7 @@ pub(crate) fn check_reason_body(
     reason_alone: bool,
 ) -> Result<usize, Malformed> {
     match v {
-        Version::V311 if reason != ReasonCode::Success => {
-            Err(Malformed::ReasonCodeNotInVersion(reason))
-        }
+        Version::V311 if reason != ReasonCode::Success => Err(Malformed::ReasonCodeNotInVersion(reason)),
         Version::V311 if !props.is_empty() => Err(Malformed::PropertiesNotInVersion),
         Version::V311 => Ok(0),
         Version::V5 => {
@@ -61,12 +55,7 @@ pub(crate) fn check_reason_body(
 }
 
 #[inline]
-pub(crate) fn write_reason_body<S: Sink>(
-    s: &mut S,
-    body_len: usize,
-    reason: ReasonCode,
-    props: &Properties<'_>,
-) {
+pub(crate) fn write_reason_body<S: Sink>(s: &mut S, body_len: usize, reason: ReasonCode, props: &Properties<'_>) {
     if body_len >= 1 {
         s.u8(reason.value());
     }
@@ -97,10 +86,7 @@ pub struct Disconnect<'a> {
 impl Disconnect<'_> {
     /// A DISCONNECT with this reason and no properties.
     pub const fn new(reason_code: ReasonCode) -> Self {
-        Self {
-            reason_code,
-            properties: Properties::EMPTY,
-        }
+        Self { reason_code, properties: Properties::EMPTY }
     }
 }
 
@@ -114,17 +100,13 @@ impl<'a> Body<'a> for Disconnect<'a> {
     const TYPE: PacketType = PacketType::Disconnect;
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts)?;
-        Ok(Self {
-            reason_code,
-            properties,
-        })
+        Ok(Self { reason_code, properties })
     }
     fn check(&self, v: Version) -> Result<usize, Malformed> {
         check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, true)
     }
     fn write_body<S: Sink>(&self, v: Version, s: &mut S) {
-        let n =
-            check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, true).unwrap_or(0);
+        let n = check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, true).unwrap_or(0);
         write_reason_body(s, n, self.reason_code, &self.properties);
     }
 }

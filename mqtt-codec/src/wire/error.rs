@@ -287,13 +287,9 @@ impl Malformed {
             Self::RetainHandlingThree => "MQTT 5.0 §3.8.3.1",
             Self::NoLocalOnSharedSubscription => "MQTT-3.8.3-4 (5.0)",
             Self::UnknownProperty(_) | Self::PropertyNotAllowed { .. } => "MQTT 5.0 §2.2.2.2",
-            Self::DuplicateProperty(_) | Self::InvalidPropertyValue(_) => {
-                "MQTT 5.0 §3 (property sections)"
-            }
+            Self::DuplicateProperty(_) | Self::InvalidPropertyValue(_) => "MQTT 5.0 §3 (property sections)",
             Self::AuthenticationDataWithoutMethod => "MQTT 5.0 §3.1.2.11.10",
-            Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => {
-                "caller limit (DecodeOptions)"
-            }
+            Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => "caller limit (DecodeOptions)",
             Self::PropertiesNotInVersion => "MQTT 3.1.1 §3",
             Self::UnknownReasonCode(_) | Self::ReasonCodeNotAllowed { .. } => "MQTT 5.0 §2.4",
             Self::ReasonCodeNotInVersion(_) => "MQTT 3.1.1 §3.2.2.3 / §3.9.3",
@@ -309,9 +305,7 @@ impl Malformed {
     /// ```
     pub const fn reason_code(self) -> ReasonCode {
         match self {
-            Self::UnsupportedProtocolLevel(_) | Self::InvalidProtocolName => {
-                ReasonCode::UnsupportedProtocolVersion
-            }
+            Self::UnsupportedProtocolLevel(_) | Self::InvalidProtocolName => ReasonCode::UnsupportedProtocolVersion,
             Self::PacketTooLarge { .. } => ReasonCode::PacketTooLarge,
             Self::NoLocalOnSharedSubscription
             | Self::RetainHandlingThree
@@ -322,9 +316,7 @@ impl Malformed {
             | Self::ZeroPacketId
             | Self::DupOnQosZero => ReasonCode::ProtocolError,
             Self::WildcardInTopicName | Self::EmptyTopicName => ReasonCode::TopicNameInvalid,
-            Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => {
-                ReasonCode::ImplementationSpecificError
-            }
+            Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => ReasonCode::ImplementationSpecificError,
             _ => ReasonCode::MalformedPacket,
         }
     }

@@ -9,13 +9,7 @@ impl Display for Packet<'_> {
         let name = self.packet_type().name();
         match self {
             Self::Connect(c) => {
-                write!(
-                    f,
-                    "{name} {} client_id={:?} keep_alive={}",
-                    c.protocol.name(),
-                    c.client_id,
-                    c.keep_alive
-                )?;
+                write!(f, "{name} {} client_id={:?} keep_alive={}", c.protocol.name(), c.client_id, c.keep_alive)?;
                 if c.clean_start {
                     f.write_str(" clean")?;
                 }
@@ -28,12 +22,7 @@ impl Display for Packet<'_> {
                 Ok(())
             }
             Self::ConnAck(a) => {
-                write!(
-                    f,
-                    "{name} rc={:#04x} session_present={}",
-                    a.reason_code.value(),
-                    a.session_present
-                )
+                write!(f, "{name} rc={:#04x} session_present={}", a.reason_code.value(), a.session_present)
             }
             Self::Publish(p) => {
                 let q = p.qos.qos() as u8;
@@ -49,30 +38,10 @@ impl Display for Packet<'_> {
                 }
                 write!(f, " topic={:?} len={}", p.topic.as_str(), p.payload.len())
             }
-            Self::PubAck(a) => write!(
-                f,
-                "{name} id={} rc={:#04x}",
-                a.packet_id,
-                a.reason_code.value()
-            ),
-            Self::PubRec(a) => write!(
-                f,
-                "{name} id={} rc={:#04x}",
-                a.packet_id,
-                a.reason_code.value()
-            ),
-            Self::PubRel(a) => write!(
-                f,
-                "{name} id={} rc={:#04x}",
-                a.packet_id,
-                a.reason_code.value()
-            ),
-            Self::PubComp(a) => write!(
-                f,
-                "{name} id={} rc={:#04x}",
-                a.packet_id,
-                a.reason_code.value()
-            ),
+            Self::PubAck(a) => write!(f, "{name} id={} rc={:#04x}", a.packet_id, a.reason_code.value()),
+            Self::PubRec(a) => write!(f, "{name} id={} rc={:#04x}", a.packet_id, a.reason_code.value()),
+            Self::PubRel(a) => write!(f, "{name} id={} rc={:#04x}", a.packet_id, a.reason_code.value()),
+            Self::PubComp(a) => write!(f, "{name} id={} rc={:#04x}", a.packet_id, a.reason_code.value()),
             Self::Subscribe(s) => {
                 write!(f, "{name} id={}", s.packet_id)?;
                 for sub in s.subscriptions.iter() {

@@ -38,22 +38,16 @@ pub trait ListItem<'a>: Copy + 'a {
 
 impl<'a, T: ListItem<'a>> List<'a, T> {
     /// An empty list.
-    pub const EMPTY: Self = Self {
-        repr: Repr::Items(&[]),
-    };
+    pub const EMPTY: Self = Self { repr: Repr::Items(&[]) };
 
     /// A list over the caller's items (for encoding).
     pub const fn new(items: &'a [T]) -> Self {
-        Self {
-            repr: Repr::Items(items),
-        }
+        Self { repr: Repr::Items(items) }
     }
 
     /// A list over bytes the decoder validated.
     pub(crate) const fn from_wire(bytes: &'a [u8]) -> Self {
-        Self {
-            repr: Repr::Wire(bytes, PhantomData),
-        }
+        Self { repr: Repr::Wire(bytes, PhantomData) }
     }
 
     /// The validated wire bytes when this list came from the decoder.

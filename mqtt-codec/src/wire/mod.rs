@@ -55,9 +55,6 @@ pub use properties::{Properties, Property, PropertyId};
 pub use publish::Publish;
 pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, Subscription, SubscriptionOptions};
-pub use types::{
-    DecodeOptions, EncodeOptions, Needed, PacketId, PacketType, Protocol, Qos, QosPid, Status,
-    Version,
-};
+pub use types::{DecodeOptions, EncodeOptions, Needed, PacketId, PacketType, Protocol, Qos, QosPid, Status, Version};
 pub use unsubscribe::{UnsubAck, Unsubscribe};
 pub use varint::MAX as MAX_REMAINING_LENGTH;

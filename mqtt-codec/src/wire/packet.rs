@@ -6,9 +6,9 @@ use core::num::NonZeroUsize;
 use super::cursor::{Reader, Sink, SliceSink};
 use super::varint::{self, VarInt};
 use super::{
-    Auth, ConnAck, Connect, DecodeError, DecodeOptions, Disconnect, EncodeError, EncodeOptions,
-    Field, Malformed, Needed, PacketType, PubAck, PubComp, PubRec, PubRel, Publish, Status, SubAck,
-    Subscribe, UnsubAck, Unsubscribe, Version,
+    Auth, ConnAck, Connect, DecodeError, DecodeOptions, Disconnect, EncodeError, EncodeOptions, Field, Malformed,
+    Needed, PacketType, PubAck, PubComp, PubRec, PubRel, Publish, Status, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    Version,
 };
 
 /// Any MQTT control packet, borrowing from the buffer it was decoded from.
@@ -52,11 +52,7 @@ pub enum Packet<'a> {
 /// What every packet body provides to the shared decode/encode path.
 pub(crate) trait Body<'a>: Sized {
     const TYPE: PacketType;
-    fn decode_body(
-        r: &mut Reader<'a>,
-        flags: u8,
-        opts: &DecodeOptions,
-    ) -> Result<Self, DecodeError>;
+    fn decode_body(r: &mut Reader<'a>, flags: u8, opts: &DecodeOptions) -> Result<Self, DecodeError>;
     /// The fixed-header flags (PUBLISH overrides; the rest use the required ones).
     fn flags(&self) -> u8 {
         Self::TYPE.required_flags().unwrap_or(0)
@@ -92,14 +88,9 @@ pub(crate) trait Body<'a>: Sized {
 /// assert!(matches!(decode_packet(&input[2..], &opts)?, Status::Partial(Needed::AtLeast(n)) if n.get() == 1));
 /// # Ok::<(), mqtt_codec::wire::DecodeError>(())
 /// ```
-pub fn decode_packet<'a>(
-    input: &'a [u8],
-    opts: &DecodeOptions,
-) -> Result<Status<Packet<'a>>, DecodeError> {
+pub fn decode_packet<'a>(input: &'a [u8], opts: &DecodeOptions) -> Result<Status<Packet<'a>>, DecodeError> {
     let Some((&first, rest)) = input.split_first() else {
-        return Ok(Status::Partial(Needed::AtLeast(
-            NonZeroUsize::MIN.saturating_add(1),
-        )));
+        return Ok(Status::Partial(Needed::AtLeast(NonZeroUsize::MIN.saturating_add(1))));
     };
     let at = |kind, offset| DecodeError { kind, offset };
     let ptype = PacketType::try_from(first >> 4).map_err(|k| at(k, 0))?;
@@ -107,13 +98,7 @@ pub fn decode_packet<'a>(
     if let Some(required) = ptype.required_flags() {
         if flags != required {
             // MQTT-2.2.2-1 (3.1.1) / MQTT-2.1.3-1 (5.0): reserved flags must have their listed values.
-            return Err(at(
-                Malformed::ReservedFixedHeaderFlags {
-                    packet: ptype,
-                    flags,
-                },
-                0,
-            ));
+            return Err(at(Malformed::ReservedFixedHeaderFlags { packet: ptype, flags }, 0));
         }
     }
     if ptype == PacketType::Auth && opts.version == Version::V311 {
@@ -127,17 +112,10 @@ pub fn decode_packet<'a>(
     let header = 1 + len_bytes;
     let total = header + remaining;
     if total > opts.max_packet_size as usize {
-        return Err(at(
-            Malformed::PacketTooLarge {
-                size: total,
-                max: opts.max_packet_size,
-            },
-            1,
-        ));
+        return Err(at(Malformed::PacketTooLarge { size: total, max: opts.max_packet_size }, 1));
     }
     let Some(body) = input.get(header..total) else {
-        let missing =
-            NonZeroUsize::new(total - input.len()).map_or(Needed::Unknown, Needed::AtLeast);
+        let missing = NonZeroUsize::new(total - input.len()).map_or(Needed::Unknown, Needed::AtLeast);
         return Ok(Status::Partial(missing));
     };
     let mut r = Reader::new(body, header);
@@ -151,9 +129,7 @@ pub fn decode_packet<'a>(
         PacketType::PubComp => Packet::PubComp(PubComp::decode_body(&mut r, flags, opts)?),
         PacketType::Subscribe => Packet::Subscribe(Subscribe::decode_body(&mut r, flags, opts)?),
         PacketType::SubAck => Packet::SubAck(SubAck::decode_body(&mut r, flags, opts)?),
-        PacketType::Unsubscribe => {
-            Packet::Unsubscribe(Unsubscribe::decode_body(&mut r, flags, opts)?)
-        }
+        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::decode_body(&mut r, flags, opts)?),
         PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::decode_body(&mut r, flags, opts)?),
         PacketType::PingReq => Packet::PingReq,
         PacketType::PingResp => Packet::PingResp,
@@ -164,10 +140,7 @@ pub fn decode_packet<'a>(
         // 5.0 §3 / 3.1.1 §3: every byte of the Remaining Length belongs to a field.
         return Err(r.err(Malformed::TrailingBytes(ptype, r.remaining())));
     }
-    Ok(Status::Complete {
-        item,
-        consumed: total,
-    })
+    Ok(Status::Complete { item, consumed: total })
 }
 
 /// The exact size of a packet with this body length.
@@ -178,25 +151,15 @@ fn total_len(body: usize) -> usize {
 
 /// Validates, sizes and checks everything, returning the total length; writes nothing.
 #[inline]
-fn prepare<'a, T: Body<'a>>(
-    p: &T,
-    opts: &EncodeOptions,
-    room: usize,
-) -> Result<(usize, usize), EncodeError> {
+fn prepare<'a, T: Body<'a>>(p: &T, opts: &EncodeOptions, room: usize) -> Result<(usize, usize), EncodeError> {
     let body = p.check(p.layout(opts.version))?;
     if body > varint::MAX as usize {
         let size = total_len(body).max(body);
-        return Err(EncodeError::Invalid(Malformed::PacketTooLarge {
-            size,
-            max: opts.max_packet_size,
-        }));
+        return Err(EncodeError::Invalid(Malformed::PacketTooLarge { size, max: opts.max_packet_size }));
     }
     let total = total_len(body);
     if total > opts.max_packet_size as usize {
-        return Err(EncodeError::Invalid(Malformed::PacketTooLarge {
-            size: total,
-            max: opts.max_packet_size,
-        }));
+        return Err(EncodeError::Invalid(Malformed::PacketTooLarge { size: total, max: opts.max_packet_size }));
     }
     if room < total {
         return Err(EncodeError::BufferTooSmall { required: total });
@@ -212,11 +175,7 @@ fn write_packet<'a, T: Body<'a>, S: Sink>(p: &T, v: Version, body: usize, s: &mu
 }
 
 #[inline]
-pub(crate) fn encode_into<'a, T: Body<'a>>(
-    p: &T,
-    opts: &EncodeOptions,
-    out: &mut [u8],
-) -> Result<usize, EncodeError> {
+pub(crate) fn encode_into<'a, T: Body<'a>>(p: &T, opts: &EncodeOptions, out: &mut [u8]) -> Result<usize, EncodeError> {
     let (body, total) = prepare(p, opts, out.len())?;
     let mut s = SliceSink { buf: out, pos: 0 };
     write_packet(p, opts.version, body, &mut s);
@@ -407,11 +366,7 @@ impl Packet<'_> {
     /// # Ok::<(), mqtt_codec::wire::EncodeError>(())
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn encode_to<B: bytes::BufMut>(
-        &self,
-        opts: &EncodeOptions,
-        out: &mut B,
-    ) -> Result<usize, EncodeError> {
+    pub fn encode_to<B: bytes::BufMut>(&self, opts: &EncodeOptions, out: &mut B) -> Result<usize, EncodeError> {
         dispatch!(self, p => encode_buf(p, opts, out))
     }
 }
@@ -421,8 +376,5 @@ impl Packet<'_> {
 pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<super::PacketId, DecodeError> {
     let at = r.offset();
     let v = r.u16(Field::VariableHeader)?;
-    super::PacketId::new(v).ok_or(DecodeError {
-        kind: Malformed::ZeroPacketId,
-        offset: at,
-    })
+    super::PacketId::new(v).ok_or(DecodeError { kind: Malformed::ZeroPacketId, offset: at })
 }

@@ -5,8 +5,8 @@ use core::fmt;
 
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::{
-    string, varint, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketType,
-    PropertyContext, Qos, Version,
+    string, varint, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketType, PropertyContext, Qos,
+    Version,
 };
 use crate::topic::TopicName;
 
@@ -165,18 +165,12 @@ impl PropertyContext {
                 | PacketType::UnsubAck => mask(&[I::ReasonString, I::UserProperty]),
                 PacketType::Subscribe => mask(&[I::SubscriptionIdentifier, I::UserProperty]),
                 PacketType::Unsubscribe => mask(&[I::UserProperty]),
-                PacketType::Disconnect => mask(&[
-                    I::SessionExpiryInterval,
-                    I::ServerReference,
-                    I::ReasonString,
-                    I::UserProperty,
-                ]),
-                PacketType::Auth => mask(&[
-                    I::AuthenticationMethod,
-                    I::AuthenticationData,
-                    I::ReasonString,
-                    I::UserProperty,
-                ]),
+                PacketType::Disconnect => {
+                    mask(&[I::SessionExpiryInterval, I::ServerReference, I::ReasonString, I::UserProperty])
+                }
+                PacketType::Auth => {
+                    mask(&[I::AuthenticationMethod, I::AuthenticationData, I::ReasonString, I::UserProperty])
+                }
                 PacketType::PingReq | PacketType::PingResp => 0,
             },
         }
@@ -303,8 +297,7 @@ impl<'a> Property<'a> {
     pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const F: Field = Field::Properties;
         let at = r.offset();
-        let id =
-            PropertyId::try_from(r.varint(F)?).map_err(|kind| DecodeError { kind, offset: at })?;
+        let id = PropertyId::try_from(r.varint(F)?).map_err(|kind| DecodeError { kind, offset: at })?;
         let bad = |kind| DecodeError { kind, offset: at };
         let flag = |r: &mut Reader<'a>| -> Result<bool, DecodeError> {
             match r.u8(F)? {
@@ -365,9 +358,7 @@ impl<'a> Property<'a> {
             Self::ReceiveMaximum(0) | Self::TopicAlias(0) | Self::MaximumPacketSize(0) => {
                 Err(Malformed::InvalidPropertyValue(id))
             }
-            Self::SubscriptionIdentifier(v) if v == 0 || v > varint::MAX => {
-                Err(Malformed::InvalidPropertyValue(id))
-            }
+            Self::SubscriptionIdentifier(v) if v == 0 || v > varint::MAX => Err(Malformed::InvalidPropertyValue(id)),
             Self::MaximumQos(Qos::ExactlyOnce) => Err(Malformed::InvalidPropertyValue(id)),
             Self::ContentType(s)
             | Self::AssignedClientIdentifier(s)
@@ -396,10 +387,7 @@ impl<'a> Property<'a> {
             | Self::WildcardSubscriptionAvailable(_)
             | Self::SubscriptionIdentifierAvailable(_)
             | Self::SharedSubscriptionAvailable(_) => 1,
-            Self::ServerKeepAlive(_)
-            | Self::ReceiveMaximum(_)
-            | Self::TopicAliasMaximum(_)
-            | Self::TopicAlias(_) => 2,
+            Self::ServerKeepAlive(_) | Self::ReceiveMaximum(_) | Self::TopicAliasMaximum(_) | Self::TopicAlias(_) => 2,
             Self::MessageExpiryInterval(_)
             | Self::SessionExpiryInterval(_)
             | Self::WillDelayInterval(_)
@@ -428,10 +416,9 @@ impl<'a> Property<'a> {
             | Self::SubscriptionIdentifierAvailable(b)
             | Self::SharedSubscriptionAvailable(b) => s.u8(u8::from(b)),
             Self::MaximumQos(q) => s.u8(q as u8),
-            Self::ServerKeepAlive(v)
-            | Self::ReceiveMaximum(v)
-            | Self::TopicAliasMaximum(v)
-            | Self::TopicAlias(v) => s.u16(v),
+            Self::ServerKeepAlive(v) | Self::ReceiveMaximum(v) | Self::TopicAliasMaximum(v) | Self::TopicAlias(v) => {
+                s.u16(v)
+            }
             Self::MessageExpiryInterval(v)
             | Self::SessionExpiryInterval(v)
             | Self::WillDelayInterval(v)
@@ -478,24 +465,14 @@ pub(crate) struct Checker {
 
 impl Checker {
     pub(crate) fn new(ctx: PropertyContext, max_properties: u16, max_user_properties: u16) -> Self {
-        Self {
-            ctx,
-            seen: 0,
-            count: 0,
-            users: 0,
-            max_properties,
-            max_user_properties,
-        }
+        Self { ctx, seen: 0, count: 0, users: 0, max_properties, max_user_properties }
     }
 
     pub(crate) fn add(&mut self, p: &Property<'_>) -> Result<(), Malformed> {
         let id = p.id();
         let b = bit(id);
         if self.ctx.allowed() & b == 0 {
-            return Err(Malformed::PropertyNotAllowed {
-                id,
-                packet: self.ctx,
-            });
+            return Err(Malformed::PropertyNotAllowed { id, packet: self.ctx });
         }
         if self.seen & b != 0 && self.ctx.repeatable() & b == 0 {
             return Err(Malformed::DuplicateProperty(id));
@@ -544,23 +521,15 @@ pub(crate) fn read<'a>(
     while !pr.is_empty() {
         let at = pr.offset();
         let p = Property::read(&mut pr)?;
-        check
-            .add(&p)
-            .map_err(|kind| DecodeError { kind, offset: at })?;
+        check.add(&p).map_err(|kind| DecodeError { kind, offset: at })?;
     }
-    check.finish().map_err(|kind| DecodeError {
-        kind,
-        offset: start,
-    })?;
+    check.finish().map_err(|kind| DecodeError { kind, offset: start })?;
     Ok((List::from_wire(bytes), check))
 }
 
 /// Checks a list about to be encoded with the decoder's rules; returns the checker (to ask
 /// which properties are present) and the byte length of the list (without its length prefix).
-pub(crate) fn check_encode(
-    props: &Properties<'_>,
-    ctx: PropertyContext,
-) -> Result<(Checker, usize), Malformed> {
+pub(crate) fn check_encode(props: &Properties<'_>, ctx: PropertyContext) -> Result<(Checker, usize), Malformed> {
     let mut check = Checker::new(ctx, u16::MAX, u16::MAX);
     let mut len = 0usize;
     for p in props.iter() {
@@ -627,11 +596,7 @@ impl<'a> Properties<'a> {
 
 /// Checks a property list for encoding under `v` and returns its bytes with the length prefix
 /// (0 under 3.1.1, which has no properties: a non-empty list is refused).
-pub(crate) fn len_for(
-    props: &Properties<'_>,
-    ctx: PropertyContext,
-    v: Version,
-) -> Result<usize, Malformed> {
+pub(crate) fn len_for(props: &Properties<'_>, ctx: PropertyContext, v: Version) -> Result<usize, Malformed> {
     match v {
         Version::V311 if props.is_empty() => Ok(0),
         Version::V311 => Err(Malformed::PropertiesNotInVersion),

@@ -3,8 +3,8 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties,
-    PropertyContext, PropertyId, QosPid, Version,
+    properties, string, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext,
+    PropertyId, QosPid, Version,
 };
 use crate::topic::TopicName;
 
@@ -43,14 +43,7 @@ pub struct Publish<'a> {
 impl<'a> Publish<'a> {
     /// A QoS 0, non-retained publish with no properties.
     pub const fn new(topic: TopicName<'a>, payload: &'a [u8]) -> Self {
-        Self {
-            dup: false,
-            qos: QosPid::AtMostOnce,
-            retain: false,
-            topic,
-            properties: Properties::EMPTY,
-            payload,
-        }
+        Self { dup: false, qos: QosPid::AtMostOnce, retain: false, topic, properties: Properties::EMPTY, payload }
     }
 }
 
@@ -60,11 +53,7 @@ impl<'a> Body<'a> for Publish<'a> {
     const TYPE: PacketType = PacketType::Publish;
 
     #[inline]
-    fn decode_body(
-        r: &mut Reader<'a>,
-        flags: u8,
-        opts: &DecodeOptions,
-    ) -> Result<Self, DecodeError> {
+    fn decode_body(r: &mut Reader<'a>, flags: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let dup = flags & 0x08 != 0;
         let retain = flags & 0x01 != 0;
         let qos_bits = (flags >> 1) & 0x03;
@@ -77,10 +66,7 @@ impl<'a> Body<'a> for Publish<'a> {
         }
         let topic_at = r.offset();
         let topic = r.string(Field::TopicName)?;
-        let topic = TopicName::new_maybe_empty(topic).map_err(|kind| DecodeError {
-            kind,
-            offset: topic_at,
-        })?;
+        let topic = TopicName::new_maybe_empty(topic).map_err(|kind| DecodeError { kind, offset: topic_at })?;
         let qos = match qos_bits {
             0 => QosPid::AtMostOnce,
             1 => QosPid::AtLeastOnce(read_packet_id(r)?),
@@ -95,19 +81,9 @@ impl<'a> Body<'a> for Publish<'a> {
         };
         if topic.is_empty() && !has_alias {
             // MQTT-4.7.3-1; 5.0 §3.3.2.3.4 allows an empty topic only with a Topic Alias.
-            return Err(DecodeError {
-                kind: Malformed::EmptyTopicName,
-                offset: topic_at,
-            });
+            return Err(DecodeError { kind: Malformed::EmptyTopicName, offset: topic_at });
         }
-        Ok(Self {
-            dup,
-            qos,
-            retain,
-            topic,
-            properties,
-            payload: r.rest(),
-        })
+        Ok(Self { dup, qos, retain, topic, properties, payload: r.rest() })
     }
 
     #[inline]

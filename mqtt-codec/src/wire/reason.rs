@@ -173,15 +173,9 @@ impl ReasonCode {
             P::ConnAck => {
                 matches!(v, 0x00 | 0x80..=0x8A | 0x8C | 0x90 | 0x95 | 0x97 | 0x99..=0x9D | 0x9F)
             }
-            P::PubAck | P::PubRec => matches!(
-                v,
-                0x00 | 0x10 | 0x80 | 0x83 | 0x87 | 0x90 | 0x91 | 0x97 | 0x99
-            ),
+            P::PubAck | P::PubRec => matches!(v, 0x00 | 0x10 | 0x80 | 0x83 | 0x87 | 0x90 | 0x91 | 0x97 | 0x99),
             P::PubRel | P::PubComp => matches!(v, 0x00 | 0x92),
-            P::SubAck => matches!(
-                v,
-                0x00..=0x02 | 0x80 | 0x83 | 0x87 | 0x8F | 0x91 | 0x97 | 0x9E | 0xA1 | 0xA2
-            ),
+            P::SubAck => matches!(v, 0x00..=0x02 | 0x80 | 0x83 | 0x87 | 0x8F | 0x91 | 0x97 | 0x9E | 0xA1 | 0xA2),
             P::UnsubAck => matches!(v, 0x00 | 0x11 | 0x80 | 0x83 | 0x87 | 0x8F | 0x91),
             P::Disconnect => matches!(
                 v,
@@ -203,10 +197,7 @@ impl ReasonCode {
         if self.allowed_in(packet) {
             Ok(())
         } else {
-            Err(Malformed::ReasonCodeNotAllowed {
-                code: self.value(),
-                packet,
-            })
+            Err(Malformed::ReasonCodeNotAllowed { code: self.value(), packet })
         }
     }
 
@@ -247,10 +238,7 @@ impl ReasonCode {
 
     /// Whether a 3.1.1 SUBACK may carry this code: 0x00-0x02 granted QoS, 0x80 Failure (3.1.1 §3.9.3).
     pub const fn is_suback_v3(self) -> bool {
-        matches!(
-            self,
-            Self::Success | Self::GrantedQos1 | Self::GrantedQos2 | Self::UnspecifiedError
-        )
+        matches!(self, Self::Success | Self::GrantedQos1 | Self::GrantedQos2 | Self::UnspecifiedError)
     }
 }
 

@@ -3,8 +3,8 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId,
-    PacketType, Properties, PropertyContext, Qos, ReasonCode, Version,
+    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId, PacketType, Properties,
+    PropertyContext, Qos, ReasonCode, Version,
 };
 use crate::topic::TopicFilter;
 
@@ -71,12 +71,7 @@ impl SubscriptionOptions {
             2 => RetainHandling::DoNotSend,
             _ => return Err(Malformed::RetainHandlingThree),
         };
-        Ok(Self {
-            qos,
-            no_local: b & 0x04 != 0,
-            retain_as_published: b & 0x08 != 0,
-            retain_handling,
-        })
+        Ok(Self { qos, no_local: b & 0x04 != 0, retain_as_published: b & 0x08 != 0, retain_handling })
     }
 }
 
@@ -115,9 +110,7 @@ impl<'a> Subscription<'a> {
         string::check_encode(self.filter.as_str(), Field::TopicFilter)?;
         let o = self.options;
         if v == Version::V311
-            && (o.no_local
-                || o.retain_as_published
-                || o.retain_handling != RetainHandling::SendAtSubscribe)
+            && (o.no_local || o.retain_as_published || o.retain_handling != RetainHandling::SendAtSubscribe)
         {
             return Err(Malformed::ReservedSubscriptionOptions);
         }
@@ -181,11 +174,7 @@ pub struct Subscribe<'a> {
 impl<'a> Subscribe<'a> {
     /// A SUBSCRIBE without properties.
     pub const fn new(packet_id: PacketId, subscriptions: List<'a, Subscription<'a>>) -> Self {
-        Self {
-            packet_id,
-            properties: Properties::EMPTY,
-            subscriptions,
-        }
+        Self { packet_id, properties: Properties::EMPTY, subscriptions }
     }
 }
 
@@ -210,16 +199,11 @@ impl<'a> Body<'a> for Subscribe<'a> {
             let options = SubscriptionOptions::from_byte(b, v).map_err(bad)?;
             Subscription { filter, options }.check(v).map_err(bad)?;
         }
-        Ok(Self {
-            packet_id,
-            properties,
-            subscriptions: List::from_wire(all),
-        })
+        Ok(Self { packet_id, properties, subscriptions: List::from_wire(all) })
     }
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {
-        let mut len =
-            2 + properties::len_for(&self.properties, PropertyContext::Packet(Self::TYPE), v)?;
+        let mut len = 2 + properties::len_for(&self.properties, PropertyContext::Packet(Self::TYPE), v)?;
         if self.subscriptions.is_empty() {
             return Err(Malformed::EmptySubscribe);
         }
@@ -257,26 +241,16 @@ pub(crate) fn read_codes<'a>(
     let start = r.offset();
     let bytes = r.rest();
     for (i, &b) in bytes.iter().enumerate() {
-        let bad = |kind| DecodeError {
-            kind,
-            offset: start + i,
-        };
+        let bad = |kind| DecodeError { kind, offset: start + i };
         let rc = ReasonCode::decode_in(b, ptype).map_err(bad)?;
         if v == Version::V311 && !rc.is_suback_v3() {
-            return Err(bad(Malformed::ReasonCodeNotAllowed {
-                code: b,
-                packet: ptype,
-            }));
+            return Err(bad(Malformed::ReasonCodeNotAllowed { code: b, packet: ptype }));
         }
     }
     Ok(List::from_wire(bytes))
 }
 
-pub(crate) fn check_codes(
-    codes: &List<'_, ReasonCode>,
-    ptype: PacketType,
-    v: Version,
-) -> Result<usize, Malformed> {
+pub(crate) fn check_codes(codes: &List<'_, ReasonCode>, ptype: PacketType, v: Version) -> Result<usize, Malformed> {
     let mut n = 0;
     for rc in codes.iter() {
         rc.check_in(ptype)?;
@@ -312,11 +286,7 @@ pub struct SubAck<'a> {
 impl<'a> SubAck<'a> {
     /// A SUBACK without properties.
     pub const fn new(packet_id: PacketId, reason_codes: List<'a, ReasonCode>) -> Self {
-        Self {
-            packet_id,
-            properties: Properties::EMPTY,
-            reason_codes,
-        }
+        Self { packet_id, properties: Properties::EMPTY, reason_codes }
     }
 }
 
@@ -325,14 +295,9 @@ impl<'a> Body<'a> for SubAck<'a> {
 
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties =
-            properties::read_for(r, PropertyContext::Packet(Self::TYPE), opts.version, opts)?;
+        let properties = properties::read_for(r, PropertyContext::Packet(Self::TYPE), opts.version, opts)?;
         let reason_codes = read_codes(r, Self::TYPE, opts.version)?;
-        Ok(Self {
-            packet_id,
-            properties,
-            reason_codes,
-        })
+        Ok(Self { packet_id, properties, reason_codes })
     }
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {

@@ -257,12 +257,7 @@ pub struct DecodeOptions {
 impl DecodeOptions {
     /// Defaults for `version`.
     pub const fn new(version: Version) -> Self {
-        Self {
-            version,
-            max_packet_size: 268_435_460,
-            max_properties: 256,
-            max_user_properties: 128,
-        }
+        Self { version, max_packet_size: 268_435_460, max_properties: 256, max_user_properties: 128 }
     }
 
     /// Sets the maximum packet size.
@@ -298,10 +293,7 @@ pub struct EncodeOptions {
 impl EncodeOptions {
     /// Defaults for `version`.
     pub const fn new(version: Version) -> Self {
-        Self {
-            version,
-            max_packet_size: 268_435_460,
-        }
+        Self { version, max_packet_size: 268_435_460 }
     }
 
     /// Sets the maximum packet size.

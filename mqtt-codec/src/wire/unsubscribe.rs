@@ -4,8 +4,8 @@ use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::subscribe::{check_codes, parse_filter, read_codes, read_filter};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId,
-    PacketType, Properties, PropertyContext, ReasonCode, Version,
+    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId, PacketType, Properties,
+    PropertyContext, ReasonCode, Version,
 };
 use crate::topic::TopicFilter;
 
@@ -42,11 +42,7 @@ pub struct Unsubscribe<'a> {
 impl<'a> Unsubscribe<'a> {
     /// An UNSUBSCRIBE without properties.
     pub const fn new(packet_id: PacketId, filters: List<'a, TopicFilter<'a>>) -> Self {
-        Self {
-            packet_id,
-            properties: Properties::EMPTY,
-            filters,
-        }
+        Self { packet_id, properties: Properties::EMPTY, filters }
     }
 }
 
@@ -55,8 +51,7 @@ impl<'a> Body<'a> for Unsubscribe<'a> {
 
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties =
-            properties::read_for(r, PropertyContext::Packet(Self::TYPE), opts.version, opts)?;
+        let properties = properties::read_for(r, PropertyContext::Packet(Self::TYPE), opts.version, opts)?;
         if r.is_empty() {
             return Err(r.err(Malformed::EmptyUnsubscribe)); // MQTT-3.10.3-2
         }
@@ -66,16 +61,11 @@ impl<'a> Body<'a> for Unsubscribe<'a> {
         while !payload.is_empty() {
             read_filter(&mut payload)?;
         }
-        Ok(Self {
-            packet_id,
-            properties,
-            filters: List::from_wire(all),
-        })
+        Ok(Self { packet_id, properties, filters: List::from_wire(all) })
     }
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {
-        let mut len =
-            2 + properties::len_for(&self.properties, PropertyContext::Packet(Self::TYPE), v)?;
+        let mut len = 2 + properties::len_for(&self.properties, PropertyContext::Packet(Self::TYPE), v)?;
         if self.filters.is_empty() {
             return Err(Malformed::EmptyUnsubscribe);
         }
@@ -121,11 +111,7 @@ pub struct UnsubAck<'a> {
 impl<'a> UnsubAck<'a> {
     /// An UNSUBACK without properties.
     pub const fn new(packet_id: PacketId, reason_codes: List<'a, ReasonCode>) -> Self {
-        Self {
-            packet_id,
-            properties: Properties::EMPTY,
-            reason_codes,
-        }
+        Self { packet_id, properties: Properties::EMPTY, reason_codes }
     }
 }
 
@@ -139,11 +125,7 @@ impl<'a> Body<'a> for UnsubAck<'a> {
         }
         let properties = properties::read(r, PropertyContext::Packet(Self::TYPE), opts)?.0;
         let reason_codes = read_codes(r, Self::TYPE, opts.version)?;
-        Ok(Self {
-            packet_id,
-            properties,
-            reason_codes,
-        })
+        Ok(Self { packet_id, properties, reason_codes })
     }
 
     fn check(&self, v: Version) -> Result<usize, Malformed> {

@@ -100,10 +100,7 @@ mod tests {
 
     #[test]
     fn rejects_fifth_byte_and_non_minimal() {
-        assert_eq!(
-            read(&[0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
-            Err(Malformed::VarIntTooLong)
-        );
+        assert_eq!(read(&[0xFF, 0xFF, 0xFF, 0xFF, 0x01]), Err(Malformed::VarIntTooLong));
         assert_eq!(read(&[0x80, 0x00]), Err(Malformed::VarIntNotMinimal));
         assert_eq!(read(&[0xFF, 0x80, 0x00]), Err(Malformed::VarIntNotMinimal));
         assert_eq!(read(&[0x80, 0x80]), Ok(VarInt::Incomplete));
