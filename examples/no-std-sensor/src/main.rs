@@ -1,0 +1,146 @@
+//! `no-std-sensor`: the proof that `mqtt-codec` needs neither `std` nor an allocator.
+//!
+//! A `#![no_std]`, `#![no_main]` binary with its own panic handler and no global allocator that
+//! builds a sensor's CONNECT and PUBLISH in static buffers, decodes a CONNACK, SUBACK and
+//! PUBLISH from static bytes, and exits with 0 when every check passes. If anything in the
+//! dependency graph pulled in `std`, linking fails with a duplicate `panic_impl`; if anything
+//! allocated, with "no global memory allocator found".
+//!
+//! Build and run it on the host (what `.ci/run` does):
+//! ```text
+//! cd examples/no-std-sensor
+//! T=$(rustc -vV | sed -n "s/host: //p")   # --target keeps RUSTFLAGS off build scripts
+//! RUSTFLAGS="-C panic=abort -C relocation-model=static -C link-arg=-nostartfiles -C link-arg=-static \
+//!     -C link-arg=-nostdlib" cargo build --release --target $T --target-dir ../../target/no-std
+//! ../../target/no-std/$T/release/no-std-sensor; echo $?   # 0
+//! ```
+#![no_std]
+#![no_main]
+#![no_builtins]
+// The exported symbols (`_start`, `rust_eh_personality`, the mem functions in `mem.rs`) and the
+// exit syscall need `unsafe`; each use carries its own `allow` and SAFETY comment.
+#![deny(unsafe_code)]
+
+mod mem;
+
+use core::panic::PanicInfo;
+
+use mqtt_codec::topic::TopicName;
+use mqtt_codec::wire::{
+    decode_packet, Connect, DecodeOptions, List, Packet, Property, Protocol, Publish, Qos, QosPid, ReasonCode, Status,
+    Version,
+};
+
+/// A CONNACK (5.0, success, Topic Alias Maximum 10), a SUBACK granting QoS 1 and a retained
+/// PUBLISH, as a broker would send them in one TCP read.
+static FROM_BROKER: [u8; 24] = [
+    0x20, 0x06, 0x00, 0x00, 0x03, 0x22, 0x00, 0x0A, // CONNACK
+    0x90, 0x04, 0x00, 0x01, 0x00, 0x01, // SUBACK id=1, props=0, granted QoS 1
+    0x31, 0x08, 0x00, 0x03, b'c', b'/', b'1', 0x00, b'o', b'n', // PUBLISH retain "c/1" "on"
+];
+
+static mut TX: [u8; 256] = [0; 256];
+
+/// Runs the sensor's exchange; returns the number of the first check that failed, or 0.
+fn run() -> i32 {
+    let v = Version::V5;
+    let mut tx = [0u8; 256];
+    let connect_props = [Property::SessionExpiryInterval(300), Property::ReceiveMaximum(4)];
+    let connect = Connect {
+        client_id: "sensor-7",
+        keep_alive: 30,
+        properties: List::new(&connect_props),
+        ..Connect::new(Protocol::Mqtt5)
+    };
+    let n = match connect.encode(v, &mut tx) {
+        Ok(n) => n,
+        Err(_) => return 1,
+    };
+    if tx.get(..2) != Some(&[0x10, (n - 2) as u8][..]) {
+        return 2;
+    }
+
+    let Ok(topic) = TopicName::new("sensors/7/temp") else { return 3 };
+    let Some(id) = mqtt_codec::wire::PacketId::new(1) else { return 4 };
+    let props = [Property::ContentType("text/plain"), Property::MessageExpiryInterval(60)];
+    let publish =
+        Publish { qos: QosPid::AtLeastOnce(id), properties: List::new(&props), ..Publish::new(topic, b"21.5") };
+    if publish.encode(v, &mut tx).is_err() {
+        return 5;
+    }
+
+    let opts = DecodeOptions::new(v).with_max_packet_size(256);
+    let mut rest: &[u8] = &FROM_BROKER;
+    let mut seen = 0;
+    while !rest.is_empty() {
+        let Ok(Status::Complete { item, consumed }) = decode_packet(rest, &opts) else { return 6 };
+        match item {
+            Packet::ConnAck(a) if a.reason_code == ReasonCode::Success => seen |= 1,
+            Packet::SubAck(s) if s.reason_codes.iter().eq([ReasonCode::GrantedQos1]) => seen |= 2,
+            Packet::Publish(p) if p.retain && p.topic.as_str() == "c/1" && p.payload == b"on" => {
+                if p.qos.qos() != Qos::AtMostOnce {
+                    return 7;
+                }
+                seen |= 4;
+            }
+            _ => return 8,
+        }
+        rest = rest.get(consumed..).unwrap_or(&[]);
+    }
+    if seen != 7 {
+        return 9;
+    }
+    // A static buffer works as well as a stack one.
+    #[allow(unsafe_code)]
+    // SAFETY: single-threaded program; this is the only access to TX.
+    let tx_static = unsafe { &mut *core::ptr::addr_of_mut!(TX) };
+    if Packet::PingReq.encode(v, tx_static) != Ok(2) {
+        return 10;
+    }
+    0
+}
+
+/// The program's entry point (no C runtime: `-nostartfiles`). The kernel enters with the stack
+/// 16-byte aligned and no return address; align it as a call expects and call `main`.
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    core::arch::naked_asm!("xor ebp, ebp", "and rsp, -16", "call {main}", "ud2", main = sym main)
+}
+
+/// The program's entry point on aarch64, where the kernel's stack alignment is what calls expect.
+#[cfg(target_arch = "aarch64")]
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    main()
+}
+
+extern "C" fn main() -> ! {
+    exit(run())
+}
+
+#[cfg(target_os = "linux")]
+fn exit(code: i32) -> ! {
+    // x86_64 and aarch64 Linux: the exit_group syscall.
+    #[allow(unsafe_code)]
+    // SAFETY: exit_group takes one integer argument and never returns.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("syscall", in("rax") 231, in("rdi") code, options(noreturn));
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!("svc 0", in("x8") 94, in("x0") code, options(noreturn));
+    }
+}
+
+#[panic_handler]
+fn panic(_: &PanicInfo<'_>) -> ! {
+    exit(101)
+}
+
+/// The precompiled `core` names this symbol; under `panic=abort` nothing calls it.
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}
