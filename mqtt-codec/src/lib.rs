@@ -62,5 +62,6 @@ extern crate std;
 pub mod buf;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
+pub mod time;
 pub mod topic;
 pub mod wire;

@@ -1,0 +1,31 @@
+//! Sans-IO CoAP for `no_std` devices and gateways: RFC 7252 messages and options, Observe
+//! (RFC 7641), block-wise transfers (RFC 7959), CoAP over TCP and WebSockets (RFC 8323) and the
+//! link format (RFC 6690), with a poll-driven endpoint that owns no socket or clock.
+//!
+//! # Status
+//! This release holds the crate's time type, [`time::Instant`], shared with `lwm2m-model`; the
+//! message codec and the endpoint are being built (see the workspace `CHANGELOG.md`).
+//!
+//! ```
+//! use coap_codec::time::Instant;
+//! use core::time::Duration;
+//! // RFC 7252 §4.8: ACK_TIMEOUT is 2 s.
+//! let sent = Instant::from_millis(0);
+//! assert_eq!((sent + Duration::from_secs(2)).as_millis(), 2_000);
+//! ```
+//!
+//! # Features
+//! `std` (default; implies `alloc`), `alloc`, `serde`, `arbitrary`. With `--no-default-features`
+//! the crate needs neither `std` nor an allocator.
+//!
+//! # MSRV
+//! Rust 1.81.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod time;
