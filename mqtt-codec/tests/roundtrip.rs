@@ -156,7 +156,7 @@ fn prop_seeds(ctx: &'static str) -> impl Strategy<Value = Vec<PropSeed>> {
             if ctx == "publish" && ids.contains(&PropertyId::SubscriptionIdentifier) {
                 ids.push(PropertyId::SubscriptionIdentifier);
             }
-            ids.extend(std::iter::repeat_n(PropertyId::UserProperty, users));
+            ids.extend(std::iter::repeat(PropertyId::UserProperty).take(users));
             let seeds: Vec<PropSeed> = ids
                 .into_iter()
                 .enumerate()

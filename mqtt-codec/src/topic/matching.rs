@@ -31,6 +31,7 @@ pub fn matches(filter: &str, topic: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::matches;
 

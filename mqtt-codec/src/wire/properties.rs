@@ -92,12 +92,11 @@ const fn bit(id: PropertyId) -> u64 {
     1u64 << (id as u8)
 }
 
-const fn mask(ids: &[PropertyId]) -> u64 {
+const fn mask(mut ids: &[PropertyId]) -> u64 {
     let mut m = 0;
-    let mut i = 0;
-    while i < ids.len() {
-        m |= bit(ids[i]);
-        i += 1;
+    while let [first, rest @ ..] = ids {
+        m |= bit(*first);
+        ids = rest;
     }
     m
 }

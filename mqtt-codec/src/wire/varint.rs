@@ -75,6 +75,7 @@ pub(crate) fn encode(mut value: u32) -> ([u8; 4], usize) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 
