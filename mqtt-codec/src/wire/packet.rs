@@ -197,7 +197,7 @@ pub(crate) fn encode_buf<'a, T: Body<'a>, B: bytes::BufMut>(
 /// The exact encoded size (for a packet that passes validation).
 #[inline]
 pub(crate) fn encoded_len<'a, T: Body<'a>>(p: &T, v: Version) -> usize {
-    total_len(p.check(p.layout(v)).unwrap_or(0))
+    p.check(p.layout(v)).map_or(0, total_len)
 }
 
 /// Gives each packet struct `encoded_len`, `encode`, `encode_with` and (under `alloc`) `encode_to`.
