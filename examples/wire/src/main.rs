@@ -96,8 +96,10 @@ fn main() -> ExitCode {
     }
     let mut line = String::new();
     let ok = answer(command, version, input, &mut line);
-    println!("{line}");
-    if ok {
+    line.push('\n');
+    // A closed stdout is a failure to answer, not a panic.
+    let written = io::stdout().lock().write_all(line.as_bytes());
+    if ok && written.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -42,9 +42,18 @@ impl<'a> TopicName<'a> {
         Self("")
     }
 
-    /// Validates a topic that may be empty (a 5.0 PUBLISH topic; the caller checks the alias).
-    pub(crate) fn new_maybe_empty(s: &'a str) -> Result<Self, Malformed> {
-        Self::check_chars(s)?;
+    /// Validates a topic read off the wire (at most 65,535 bytes by its length prefix) that may
+    /// be empty (a 5.0 PUBLISH topic; the caller checks the alias). One pass finds U+0000 and
+    /// wildcards, then the UTF-8 check: this is the decoder's hot path.
+    #[inline]
+    pub(crate) fn from_wire(bytes: &'a [u8]) -> Result<Self, Malformed> {
+        if bytes.iter().any(|&b| b == 0 || b == b'+' || b == b'#') {
+            if bytes.contains(&0) {
+                return Err(Malformed::NullCharacter(Field::TopicName)); // MQTT-1.5.4-2 (5.0)
+            }
+            return Err(Malformed::WildcardInTopicName); // MQTT-3.3.2-2
+        }
+        let s = core::str::from_utf8(bytes).map_err(|_| Malformed::InvalidUtf8(Field::TopicName))?;
         Ok(Self(s))
     }
 

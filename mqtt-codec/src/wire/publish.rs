@@ -3,7 +3,7 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext,
+    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext,
     PropertyId, QosPid, Version,
 };
 use crate::topic::TopicName;
@@ -65,8 +65,8 @@ impl<'a> Body<'a> for Publish<'a> {
             return Err(flag_err(Malformed::DupOnQosZero)); // MQTT-3.3.1-2
         }
         let topic_at = r.offset();
-        let topic = r.string(Field::TopicName)?;
-        let topic = TopicName::new_maybe_empty(topic).map_err(|kind| DecodeError { kind, offset: topic_at })?;
+        let topic = r.binary(Field::TopicName)?;
+        let topic = TopicName::from_wire(topic).map_err(|kind| DecodeError { kind, offset: topic_at })?;
         let qos = match qos_bits {
             0 => QosPid::AtMostOnce,
             1 => QosPid::AtLeastOnce(read_packet_id(r)?),
@@ -112,7 +112,7 @@ impl<'a> Body<'a> for Publish<'a> {
         if self.topic.is_empty() && !has_alias {
             return Err(Malformed::EmptyTopicName);
         }
-        string::check_encode(self.topic.as_str(), Field::TopicName)?;
+        // A TopicName is valid by construction (at most 65,535 bytes, no U+0000, no wildcards).
         Ok(len)
     }
 
