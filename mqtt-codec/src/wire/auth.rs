@@ -30,7 +30,7 @@ pub struct Auth<'a> {
 impl<'a> Body<'a> for Auth<'a> {
     const TYPE: PacketType = PacketType::Auth;
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
-        let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts)?;
+        let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts, false)?;
         Ok(Self { reason_code, properties })
     }
     fn check(&self, v: Version) -> Result<usize, Malformed> {

@@ -7,14 +7,15 @@ use super::{
     Version,
 };
 
-/// Decodes "reason code, then properties", either of which may be left out: a Remaining Length
-/// of 0 means Success and no properties; under 2, no properties (5.0 §3.14.2.1, §3.14.2.2.1,
-/// §3.15.2.1).
+/// Decodes "reason code, then properties": a Remaining Length of 0 means Success and no
+/// properties. DISCONNECT may also stop after the reason code (5.0 §3.14.2.1, §3.14.2.2.1);
+/// AUTH leaves both out or neither (5.0 §3.15.2.1), so `reason_alone` is false for it.
 #[inline]
 pub(crate) fn decode_reason_body<'a>(
     r: &mut Reader<'a>,
     ptype: PacketType,
     opts: &DecodeOptions,
+    reason_alone: bool,
 ) -> Result<(ReasonCode, Properties<'a>), DecodeError> {
     if opts.version == Version::V311 || r.is_empty() {
         return Ok((ReasonCode::Success, Properties::EMPTY));
@@ -22,7 +23,7 @@ pub(crate) fn decode_reason_body<'a>(
     let at = r.offset();
     let code = r.u8(Field::VariableHeader)?;
     let reason = ReasonCode::decode_in(code, ptype).map_err(|kind| DecodeError { kind, offset: at })?;
-    if r.is_empty() {
+    if r.is_empty() && reason_alone {
         return Ok((reason, Properties::EMPTY));
     }
     Ok((reason, properties::read(r, PropertyContext::Packet(ptype), opts)?.0))
@@ -99,7 +100,7 @@ impl Default for Disconnect<'_> {
 impl<'a> Body<'a> for Disconnect<'a> {
     const TYPE: PacketType = PacketType::Disconnect;
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
-        let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts)?;
+        let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts, true)?;
         Ok(Self { reason_code, properties })
     }
     fn check(&self, v: Version) -> Result<usize, Malformed> {

@@ -3,8 +3,8 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext,
-    PropertyId, QosPid, Version,
+    properties, DecodeError, DecodeOptions, Field, Malformed, PacketType, Properties, PropertyContext, PropertyId,
+    QosPid, Version,
 };
 use crate::topic::TopicName;
 
