@@ -39,10 +39,12 @@ impl<'a> TopicFilter<'a> {
     /// [`Malformed::NullCharacter`], [`Malformed::FieldTooLong`].
     pub fn new(s: &'a str) -> Result<Self, Malformed> {
         string::check_encode(s, Field::TopicFilter)?;
-        check_levels(s)?;
+        // The ShareName first: in `$share/g+/a` the '+' breaks MQTT-4.8.2-2 before it breaks
+        // the level rules.
         if let Some(rest) = s.strip_prefix(SHARE_PREFIX) {
             split_shared(rest)?;
         }
+        check_levels(s)?;
         Ok(Self(s))
     }
 
