@@ -314,7 +314,10 @@ impl Malformed {
             | Self::InvalidPropertyValue(_)
             | Self::AuthenticationDataWithoutMethod
             | Self::ZeroPacketId
-            | Self::DupOnQosZero => ReasonCode::ProtocolError,
+            | Self::DupOnQosZero
+            // 5.0 §3.8.3, §3.10.3: "A SUBSCRIBE [UNSUBSCRIBE] packet with no Payload is a Protocol Error".
+            | Self::EmptySubscribe
+            | Self::EmptyUnsubscribe => ReasonCode::ProtocolError,
             Self::WildcardInTopicName | Self::EmptyTopicName => ReasonCode::TopicNameInvalid,
             Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => ReasonCode::ImplementationSpecificError,
             _ => ReasonCode::MalformedPacket,
