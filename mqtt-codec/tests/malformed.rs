@@ -362,7 +362,7 @@ corpus! {
     // Reason codes (5.0 §2.4 Table 2-6, §3.x.2.1; 3.1.1 §3.9.3).
     puback_reason_0x03: V5, "40 03  00 07  03" => M::UnknownReasonCode(0x03), "MQTT 5.0 §2.4";
     disconnect_reason_0x05: V5, "e0 01  05" => M::UnknownReasonCode(0x05), "MQTT 5.0 §2.4";
-    suback_v311_code_0x03: V311, "90 03  00 01  03" => M::UnknownReasonCode(0x03), "MQTT 5.0 §2.4";
+    suback_v311_code_0x03: V311, "90 03  00 01  03" => M::ReservedSubAckReturnCode(0x03), "MQTT 3.1.1 §3.9.3";
     pubcomp_reason_0x10: V5, "70 03  00 07  10"
         => M::ReasonCodeNotAllowed { code: 0x10, packet: T::PubComp }, "MQTT 5.0 §2.4";
     pubrel_reason_0x10: V5, "62 03  00 07  10"
@@ -375,22 +375,23 @@ corpus! {
         => M::ReasonCodeNotAllowed { code: 0x01, packet: T::ConnAck }, "MQTT 5.0 §2.4";
     suback_reason_0x04: V5, "90 04  00 01  00  04"
         => M::ReasonCodeNotAllowed { code: 0x04, packet: T::SubAck }, "MQTT 5.0 §2.4";
-    suback_v311_code_0x87: V311, "90 03  00 01  87"
-        => M::ReasonCodeNotAllowed { code: 0x87, packet: T::SubAck }, "MQTT 5.0 §2.4";
+    suback_v311_code_0x87: V311, "90 03  00 01  87" => M::ReservedSubAckReturnCode(0x87), "MQTT 3.1.1 §3.9.3";
     unsuback_reason_0x10: V5, "b0 04  00 01  00  10"
         => M::ReasonCodeNotAllowed { code: 0x10, packet: T::UnsubAck }, "MQTT 5.0 §2.4";
     auth_reason_0x87: V5, "f0 02  87  00" => M::ReasonCodeNotAllowed { code: 0x87, packet: T::Auth }, "MQTT 5.0 §2.4";
     // 5.0 §3.15.2.1: AUTH leaves out the reason code and the Property Length together or not at all.
     auth_without_property_length: V5, "f0 01  18" => M::Truncated(Field::Properties), "MQTT 5.0 §2.1.4 / 3.1.1 §2.2.3";
-    // Rules the codec does not enforce yet (no `Malformed` variant names them).
-    #[ignore = "codec does not enforce an Authentication Method in AUTH (5.0 §3.15.2.2.2) yet"]
-    auth_without_authentication_method: V5, "f0 06  18  04 1f 00 01 72" => REJECTED, "MQTT 5.0 §3.15.2.2.2";
-    #[ignore = "codec does not enforce at least one SUBACK reason code (MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1)) yet"]
-    suback_without_reason_codes: V5, "90 03  00 01  00" => REJECTED, "MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1)";
-    #[ignore = "codec does not enforce at least one SUBACK return code (MQTT-3.8.4-5 (3.1.1)) yet"]
-    suback_v311_without_return_codes: V311, "90 02  00 01" => REJECTED, "MQTT-3.8.4-5 (3.1.1)";
-    #[ignore = "codec does not enforce at least one UNSUBACK reason code (5.0 §3.11.3, MQTT-3.11.3-2) yet"]
-    unsuback_v5_without_reason_codes: V5, "b0 03  00 01  00" => REJECTED, "MQTT 5.0 §3.11.3 / MQTT-3.11.3-2";
+    // 5.0 §3.15.2.2.2: an AUTH that has properties names its method.
+    auth_without_authentication_method: V5, "f0 06  18  04 1f 00 01 72"
+        => M::MissingAuthenticationMethod, "MQTT 5.0 §3.15.2.2.2";
+    auth_reason_only_without_authentication_method: V5, "f0 02  18  00"
+        => M::MissingAuthenticationMethod, "MQTT 5.0 §3.15.2.2.2";
+    suback_without_reason_codes: V5, "90 03  00 01  00"
+        => M::NoReasonCodes(T::SubAck), "MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1) / MQTT-3.11.3-2 (5.0)";
+    suback_v311_without_return_codes: V311, "90 02  00 01"
+        => M::NoReasonCodes(T::SubAck), "MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1) / MQTT-3.11.3-2 (5.0)";
+    unsuback_v5_without_reason_codes: V5, "b0 03  00 01  00"
+        => M::NoReasonCodes(T::UnsubAck), "MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1) / MQTT-3.11.3-2 (5.0)";
 }
 
 fn row(name: &str) -> Row {
@@ -527,6 +528,9 @@ const ALL_VARIANTS: &[&str] = &[
     "PasswordWithoutUserName",
     "ConnAckReservedFlags",
     "SessionPresentOnFailure",
+    "ReservedSubAckReturnCode",
+    "NoReasonCodes",
+    "MissingAuthenticationMethod",
     "ReservedConnAckReturnCode",
     "PublishQosThree",
     "DupOnQosZero",

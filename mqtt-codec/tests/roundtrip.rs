@@ -340,15 +340,23 @@ fn seed(v: Version) -> impl Strategy<Value = Seed> {
         ReasonCode::UnspecifiedError,
     ]);
     let suback_rc = if v5 { reason(PacketType::SubAck).boxed() } else { suback_v3.boxed() };
-    let suback = (pid(), p("ack"), prop::collection::vec(suback_rc, 0..4))
+    let suback = (pid(), p("ack"), prop::collection::vec(suback_rc, 1..4))
         .prop_map(|(pid, props, codes)| Seed::SubAck { pid, props, codes });
     let unsubscribe = (pid(), p("unsubscribe"), prop::collection::vec(filter(), 1..4))
         .prop_map(|(pid, props, filters)| Seed::Unsubscribe { pid, props, filters });
-    let unsuback = (pid(), p("ack"), prop::collection::vec(reason(PacketType::UnsubAck), 0..4))
+    let unsuback = (pid(), p("ack"), prop::collection::vec(reason(PacketType::UnsubAck), 1..4))
         .prop_map(move |(pid, props, codes)| Seed::UnsubAck { pid, props, codes: if v5 { codes } else { vec![] } });
     let disconnect =
         (rc(PacketType::Disconnect), p("disconnect")).prop_map(|(rc, props)| Seed::Disconnect { rc, props });
-    let auth = (reason(PacketType::Auth), prop_seeds("auth")).prop_map(|(rc, props)| Seed::Auth { rc, props });
+    let auth = (reason(PacketType::Auth), prop_seeds("auth")).prop_map(|(rc, mut props)| {
+        // 5.0 §3.15.2.2.2: an AUTH with a body names its Authentication Method.
+        let has_body = rc != ReasonCode::Success || !props.is_empty();
+        if has_body && !props.iter().any(|p| p.id == PropertyId::AuthenticationMethod) {
+            let s = "SCRAM-SHA-256".to_string();
+            props.insert(0, PropSeed { id: PropertyId::AuthenticationMethod, n: 0, s, s2: String::new(), b: vec![] });
+        }
+        Seed::Auth { rc, props }
+    });
     let mut all = vec![
         connect.boxed(),
         connack.boxed(),

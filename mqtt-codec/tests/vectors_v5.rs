@@ -252,8 +252,12 @@ vectors! {
 
     // 5.0 §3.15.2.1: RL 0 is Success with no properties.
     auth_v5_rl0(V5): "f0 00" => P::Auth(Auth { reason_code: ReasonCode::Success, properties: List::EMPTY });
-    auth_v5_continue_no_properties(V5): "f0 02  18  00"
-        => P::Auth(Auth { reason_code: ReasonCode::ContinueAuthentication, properties: List::EMPTY });
+    // 5.0 §3.15.2.2.2: with a body, AUTH names its method (f0 02 18 00 is refused: malformed.rs).
+    auth_v5_continue_method_only(V5): "f0 07  18  05 15 00 02 61 6d"
+        => P::Auth(Auth {
+            reason_code: ReasonCode::ContinueAuthentication,
+            properties: List::new(&[Pr::AuthenticationMethod("am")]),
+        });
     auth_v5_continue(V5): "f0 16  18  14 15 00 0b 53 43 52 41 4d 2d 53 48 41 2d 31 16 00 03 78 79 7a"
         => P::Auth(Auth {
             reason_code: ReasonCode::ContinueAuthentication,

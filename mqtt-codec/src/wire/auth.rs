@@ -3,7 +3,7 @@
 use super::cursor::{Reader, Sink};
 use super::disconnect::{check_reason_body, decode_reason_body, write_reason_body};
 use super::packet::{encode_methods, Body};
-use super::{DecodeError, DecodeOptions, Malformed, PacketType, Properties, ReasonCode, Version};
+use super::{DecodeError, DecodeOptions, Malformed, PacketType, Properties, PropertyId, ReasonCode, Version};
 
 /// AUTH: one step of an extended authentication exchange.
 ///
@@ -30,7 +30,13 @@ pub struct Auth<'a> {
 impl<'a> Body<'a> for Auth<'a> {
     const TYPE: PacketType = PacketType::Auth;
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
+        let start = r.offset();
+        let whole = !r.is_empty();
         let (reason_code, properties) = decode_reason_body(r, Self::TYPE, opts, false)?;
+        if whole && properties.get(PropertyId::AuthenticationMethod).is_none() {
+            // 5.0 §3.15.2.2.2: leaving out the Authentication Method is a Protocol Error.
+            return Err(DecodeError { kind: Malformed::MissingAuthenticationMethod, offset: start });
+        }
         Ok(Self { reason_code, properties })
     }
     fn check(&self, v: Version) -> Result<usize, Malformed> {
@@ -38,7 +44,11 @@ impl<'a> Body<'a> for Auth<'a> {
             return Err(Malformed::PacketTypeNotInVersion(PacketType::Auth));
         }
         // 5.0 §3.15.2.1: the reason and Property Length are left out together or not at all.
-        check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false)
+        let n = check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false)?;
+        if n > 0 && self.properties.get(PropertyId::AuthenticationMethod).is_none() {
+            return Err(Malformed::MissingAuthenticationMethod);
+        }
+        Ok(n)
     }
     fn write_body<S: Sink>(&self, v: Version, s: &mut S) {
         let n = check_reason_body(Self::TYPE, self.reason_code, &self.properties, v, false).unwrap_or(0);

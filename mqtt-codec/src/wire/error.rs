@@ -96,6 +96,17 @@ pub enum Malformed {
     /// (`MQTT-3.2.2-6` (5.0), `MQTT-3.2.2-4` (3.1.1)).
     #[error("CONNACK session present with a failure code")]
     SessionPresentOnFailure,
+    /// A 3.1.1 SUBACK return code other than 0x00-0x02 and 0x80 (3.1.1 §3.9.3).
+    #[error("SUBACK return code {0:#04x} is reserved")]
+    ReservedSubAckReturnCode(u8),
+    /// A SUBACK without reason codes, or a 5.0 UNSUBACK without reason codes: there is one per
+    /// Topic Filter, and SUBSCRIBE/UNSUBSCRIBE carry at least one (`MQTT-3.8.4-6` (5.0),
+    /// `MQTT-3.8.4-5` (3.1.1), `MQTT-3.11.3-2` (5.0)).
+    #[error("{0} has no reason codes")]
+    NoReasonCodes(PacketType),
+    /// An AUTH with properties but no Authentication Method (5.0 §3.15.2.2.2).
+    #[error("AUTH without an authentication method")]
+    MissingAuthenticationMethod,
     /// A 3.1.1 CONNACK return code from the reserved range 6-255 (3.1.1 §3.2.2.3).
     #[error("CONNACK return code {0} is reserved")]
     ReservedConnAckReturnCode(u8),
@@ -272,6 +283,9 @@ impl Malformed {
             Self::ConnAckReservedFlags => "MQTT-3.2.2-1 (5.0) / 3.1.1 §3.2.2.1",
             Self::SessionPresentOnFailure => "MQTT-3.2.2-6 (5.0) / MQTT-3.2.2-4 (3.1.1)",
             Self::ReservedConnAckReturnCode(_) => "MQTT 3.1.1 §3.2.2.3",
+            Self::ReservedSubAckReturnCode(_) => "MQTT 3.1.1 §3.9.3",
+            Self::NoReasonCodes(_) => "MQTT-3.8.4-6 (5.0) / MQTT-3.8.4-5 (3.1.1) / MQTT-3.11.3-2 (5.0)",
+            Self::MissingAuthenticationMethod => "MQTT 5.0 §3.15.2.2.2",
             Self::PublishQosThree => "MQTT-3.3.1-4",
             Self::DupOnQosZero => "MQTT-3.3.1-2",
             Self::WildcardInTopicName => "MQTT-3.3.2-2",
@@ -313,12 +327,16 @@ impl Malformed {
             | Self::DuplicateProperty(_)
             | Self::InvalidPropertyValue(_)
             | Self::AuthenticationDataWithoutMethod
+            | Self::MissingAuthenticationMethod
+            | Self::NoReasonCodes(_)
+            | Self::EmptyTopicName
             | Self::ZeroPacketId
             | Self::DupOnQosZero
             // 5.0 §3.8.3, §3.10.3: "A SUBSCRIBE [UNSUBSCRIBE] packet with no Payload is a Protocol Error".
             | Self::EmptySubscribe
             | Self::EmptyUnsubscribe => ReasonCode::ProtocolError,
-            Self::WildcardInTopicName | Self::EmptyTopicName => ReasonCode::TopicNameInvalid,
+            // 5.0 §3.3.2.3.4: an empty topic without an alias is a Protocol Error (above).
+            Self::WildcardInTopicName => ReasonCode::TopicNameInvalid,
             Self::TooManyProperties(_) | Self::TooManyUserProperties(_) => ReasonCode::ImplementationSpecificError,
             _ => ReasonCode::MalformedPacket,
         }

@@ -231,8 +231,8 @@ impl<'a> ListItem<'a> for ReasonCode {
     }
 }
 
-/// Reads a list of one-byte reason codes, each checked for `ptype` (and, for a 3.1.1 SUBACK,
-/// the 3.1.1 return codes, 3.1.1 §3.9.3).
+/// Reads a list of one-byte reason codes, at least one, each checked for `ptype` (and, for a
+/// 3.1.1 SUBACK, against the 3.1.1 return codes, 3.1.1 §3.9.3).
 pub(crate) fn read_codes<'a>(
     r: &mut Reader<'a>,
     ptype: PacketType,
@@ -240,12 +240,16 @@ pub(crate) fn read_codes<'a>(
 ) -> Result<List<'a, ReasonCode>, DecodeError> {
     let start = r.offset();
     let bytes = r.rest();
+    if bytes.is_empty() {
+        // MQTT-3.8.4-6 (5.0) / MQTT-3.11.3-2 (5.0): one code per Topic Filter, and there is one at least.
+        return Err(DecodeError { kind: Malformed::NoReasonCodes(ptype), offset: start });
+    }
     for (i, &b) in bytes.iter().enumerate() {
         let bad = |kind| DecodeError { kind, offset: start + i };
-        let rc = ReasonCode::decode_in(b, ptype).map_err(bad)?;
-        if v == Version::V311 && !rc.is_suback_v3() {
-            return Err(bad(Malformed::ReasonCodeNotAllowed { code: b, packet: ptype }));
+        if v == Version::V311 && !matches!(b, 0x00..=0x02 | 0x80) {
+            return Err(bad(Malformed::ReservedSubAckReturnCode(b))); // 3.1.1 §3.9.3
         }
+        ReasonCode::decode_in(b, ptype).map_err(bad)?;
     }
     Ok(List::from_wire(bytes))
 }
@@ -258,6 +262,9 @@ pub(crate) fn check_codes(codes: &List<'_, ReasonCode>, ptype: PacketType, v: Ve
             return Err(Malformed::ReasonCodeNotInVersion(rc));
         }
         n += 1;
+    }
+    if n == 0 {
+        return Err(Malformed::NoReasonCodes(ptype));
     }
     Ok(n)
 }

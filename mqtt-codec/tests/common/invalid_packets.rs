@@ -72,6 +72,15 @@ pub(crate) fn for_each(mut f: impl FnMut(&str, EncodeOptions, P<'_>, Malformed))
     let ack = ConnAck::new(ReasonCode::GrantedQos1);
     f("connack_0x01", o(V5), P::ConnAck(ack), code_not_allowed(0x01, T::ConnAck));
 
+    // One reason code per filter, and an AUTH with a body names its method.
+    f("suback_no_codes_v5", o(V5), suback(&[]), M::NoReasonCodes(T::SubAck));
+    f("suback_no_codes_v311", o(V311), suback(&[]), M::NoReasonCodes(T::SubAck));
+    let unsuback_empty = P::UnsubAck(UnsubAck::new(id(1), List::EMPTY));
+    f("unsuback_no_codes_v5", o(V5), unsuback_empty, M::NoReasonCodes(T::UnsubAck));
+    let e = M::MissingAuthenticationMethod;
+    f("auth_continue_without_method", o(V5), auth(ReasonCode::ContinueAuthentication, &[]), e);
+    f("auth_reason_string_without_method", o(V5), auth(ReasonCode::Success, &[Pr::ReasonString("r")]), e);
+
     // Properties: where they may appear, how often, their values.
     let (session, alias) = (PropertyId::SessionExpiryInterval, PropertyId::TopicAlias);
     let e = not_allowed(session, Ctx::Packet(T::Publish));
