@@ -281,10 +281,8 @@ pub fn encode_ours(v: Version, app: &App, out: &mut [u8]) -> Result<usize, Encod
             .encode(v, out)
         }
         App::Subscribe(s) => {
-            // The workload has three filters; a fixed array keeps this allocation-free.
-            let mut subs = [Subscription::new(TopicFilter::new("#")?, Qos::AtMostOnce); 3];
-            for (slot, f) in subs.iter_mut().zip(s.filters) {
-                *slot = Subscription {
+            let sub = |f: &FilterApp| -> Result<Subscription<'_>, EncodeError> {
+                Ok(Subscription {
                     filter: TopicFilter::new(f.filter)?,
                     options: SubscriptionOptions {
                         qos: qos(f.qos),
@@ -296,13 +294,17 @@ pub fn encode_ours(v: Version, app: &App, out: &mut [u8]) -> Result<usize, Encod
                             _ => RetainHandling::DoNotSend,
                         },
                     },
-                };
-            }
+                })
+            };
+            // The workload's SUBSCRIBEs have three filters; a fixed array keeps this allocation-free
+            // and validates each filter exactly once.
+            let [a, b, c] = s.filters else { panic!("a workload SUBSCRIBE has three filters") };
+            let subs = [sub(a)?, sub(b)?, sub(c)?];
             let props = [Property::SubscriptionIdentifier(s.subscription_id.unwrap_or(1))];
             let nprops = usize::from(s.subscription_id.is_some());
             Subscribe {
                 properties: List::new(&props[..nprops]),
-                ..Subscribe::new(packet_id(s.packet_id), List::new(&subs[..s.filters.len().min(3)]))
+                ..Subscribe::new(packet_id(s.packet_id), List::new(&subs))
             }
             .encode(v, out)
         }
