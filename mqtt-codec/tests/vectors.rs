@@ -9,26 +9,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::num::NonZeroUsize;
 
-use common::{assert_vector, filter, hex, id, sub, to_hex, topic};
+use common::{filter, hex, id, sub, to_hex, topic};
 use mqtt_codec::topic::TopicName;
 use mqtt_codec::wire::Packet as P;
 use mqtt_codec::wire::*;
-
-/// `name(Version): "hex" => expected Packet [, encodes "canonical hex"];` — one `#[test]` per row
-/// (see `common::assert_vector`), plus `ROWS` for the coverage tests.
-macro_rules! vectors {
-    ($($name:ident($v:ident): $hex:literal => $packet:expr $(, encodes $canon:literal)?;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                assert_vector(Version::$v, $hex, vectors!(@canon $hex $(, $canon)?), $packet);
-            }
-        )*
-        const ROWS: &[(&str, Version, &str)] = &[$((stringify!($name), Version::$v, $hex)),*];
-    };
-    (@canon $hex:literal) => { $hex };
-    (@canon $hex:literal, $canon:literal) => { $canon };
-}
 
 fn will<'a>(t: &'a str, payload: &'a [u8], qos: Qos, retain: bool) -> Option<Will<'a>> {
     Some(Will { topic: topic(t), payload, qos, retain, properties: List::EMPTY })

@@ -68,3 +68,20 @@ pub fn encode(p: &Packet<'_>, v: Version) -> Vec<u8> {
     assert_eq!(n, out.len(), "{p:?}: bytes written vs encoded_len");
     out
 }
+
+/// `name(Version): "hex" => expected Packet [, encodes "canonical hex"];` — one `#[test]` per row
+/// (see `common::assert_vector`), plus `ROWS` for the coverage tests.
+#[macro_export]
+macro_rules! vectors {
+    ($($name:ident($v:ident): $hex:literal => $packet:expr $(, encodes $canon:literal)?;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::common::assert_vector(mqtt_codec::wire::Version::$v, $hex, vectors!(@canon $hex $(, $canon)?), $packet);
+            }
+        )*
+        const ROWS: &[(&str, mqtt_codec::wire::Version, &str)] = &[$((stringify!($name), mqtt_codec::wire::Version::$v, $hex)),*];
+    };
+    (@canon $hex:literal) => { $hex };
+    (@canon $hex:literal, $canon:literal) => { $canon };
+}
