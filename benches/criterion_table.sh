@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Turns the log of `cargo bench -p benches --bench mqtt_codec` into one markdown table per
+# direction: the median time of each crate per item, and the ratio ours/peer (below 1: ours is
+# faster). Usage: cargo bench -p benches --bench mqtt_codec 2>&1 | tee bench.log
+#                 benches/criterion_table.sh bench.log
+set -euo pipefail
+awk '
+    function ns(v, unit) {
+        if (unit == "ps") return v / 1000; if (unit == "ns") return v
+        if (unit == "µs" || unit == "us") return v * 1000; if (unit == "ms") return v * 1e6
+        return v * 1e9
+    }
+    /^(decode|encode)\/[^ ]+\/[^ ]+$/ { id = $1; next }
+    /^(decode|encode)\/[^ ]+\/[^ ]+ +time:/ { id = $1 }
+    /time: +\[/ && id != "" {
+        sub(/.*time: +\[/, ""); split($0, t, " ")
+        split(id, p, "/"); key = p[1] "/" p[2]
+        if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+        med[key, p[3]] = ns(t[3], t[4]); id = ""
+    }
+    function fmt(v) { return v >= 1000 ? sprintf("%.2f µs", v / 1000) : sprintf("%.1f ns", v) }
+    END {
+        split("mqtt-codec rumqttc mqttrs mqtt-protocol-core", c, " ")
+        for (d = 1; d <= 2; d++) {
+            dir = d == 1 ? "decode" : "encode"
+            printf "\n%s (criterion median)\n\n", dir
+            printf "| item | mqtt-codec | rumqttc | mqttrs | mqtt-protocol-core | ours/rumqttc | ours/mqttrs | ours/mqtt-protocol-core |\n"
+            printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+            for (i = 1; i <= n; i++) {
+                k = order[i]; split(k, p, "/"); if (p[1] != dir) continue
+                printf "| %s", p[2]
+                for (j = 1; j <= 4; j++) printf " | %s", ((k, c[j]) in med) ? fmt(med[k, c[j]]) : "-"
+                for (j = 2; j <= 4; j++)
+                    printf " | %s", (((k, c[j]) in med) && ((k, c[1]) in med)) ? sprintf("%.2f", med[k, c[1]] / med[k, c[j]]) : "-"
+                printf " |\n"
+            }
+        }
+    }' "${1:-/dev/stdin}"
