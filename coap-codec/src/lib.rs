@@ -21,6 +21,7 @@
 //! # MSRV
 //! Rust 1.81.
 #![no_std]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 #[cfg(feature = "alloc")]

@@ -51,6 +51,8 @@
 //! all fifteen packet types, all 27 properties, all reason codes; MQTT 3.1 (`MQIsdp`, level 3)
 //! CONNECT decodes with the 3.1.1 layout.
 #![no_std]
+// The only `unsafe` is `from_utf8_unchecked` on bytes proven ASCII, in `wire/string.rs`.
+#![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 #[cfg(feature = "alloc")]

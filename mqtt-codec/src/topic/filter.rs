@@ -1,6 +1,7 @@
 use core::fmt;
 
-use crate::wire::{string, Field, Malformed};
+use crate::wire::string::{self, Scan};
+use crate::wire::{Field, Malformed};
 
 /// A validated Topic Filter: UTF-8, at most 65,535 bytes, no U+0000, `#` only alone at the last
 /// level, `+` only as a whole level. A filter that starts with `$share/` must be a well-formed
@@ -37,14 +38,44 @@ impl<'a> TopicFilter<'a> {
     /// [`Malformed::EmptyTopicFilter`], [`Malformed::MultiLevelWildcardNotLast`],
     /// [`Malformed::SingleLevelWildcardNotAlone`], [`Malformed::InvalidSharedSubscription`],
     /// [`Malformed::NullCharacter`], [`Malformed::FieldTooLong`].
+    #[inline]
     pub fn new(s: &'a str) -> Result<Self, Malformed> {
-        string::check_encode(s, Field::TopicFilter)?;
-        // The ShareName first: in `$share/g+/a` the '+' breaks MQTT-4.8.2-2 before it breaks
-        // the level rules.
+        if s.len() > usize::from(u16::MAX) {
+            return Err(Malformed::FieldTooLong(Field::TopicFilter)); // MQTT-4.7.3-3
+        }
+        let scanned = string::scan(s.as_bytes(), true);
+        if scanned == Scan::Nul || (scanned == Scan::NonAscii && s.as_bytes().contains(&0)) {
+            return Err(Malformed::NullCharacter(Field::TopicFilter)); // MQTT-4.7.3-2
+        }
+        Self::check_structure(s, scanned)
+    }
+
+    /// Validates a filter read off the wire (at most 65,535 bytes by its length prefix): UTF-8,
+    /// U+0000, wildcard placement and the shared form, with one pass over plain ASCII.
+    #[inline]
+    pub(crate) fn from_wire(bytes: &'a [u8]) -> Result<Self, Malformed> {
+        let scanned = string::scan(bytes, true);
+        let s = match string::ascii_str(bytes, scanned) {
+            Some(s) => s,
+            None if scanned == Scan::Nul => return Err(Malformed::NullCharacter(Field::TopicFilter)),
+            None => string::slow(bytes, Field::TopicFilter)?,
+        };
+        Self::check_structure(s, scanned)
+    }
+
+    /// The level and shared-subscription rules, given what the byte scan found.
+    #[inline]
+    fn check_structure(s: &'a str, scanned: Scan) -> Result<Self, Malformed> {
+        if s.is_empty() {
+            return Err(Malformed::EmptyTopicFilter); // MQTT-4.7.3-1
+        }
         if let Some(rest) = s.strip_prefix(SHARE_PREFIX) {
+            // The ShareName's own rule first: `$share/g+/a` is a bad ShareName, not a bad level.
             split_shared(rest)?;
         }
-        check_levels(s)?;
+        if scanned != Scan::Clean {
+            check_levels(s)?;
+        }
         Ok(Self(s))
     }
 
@@ -83,9 +114,6 @@ impl<'a> TopicFilter<'a> {
 }
 
 fn check_levels(s: &str) -> Result<(), Malformed> {
-    if s.is_empty() {
-        return Err(Malformed::EmptyTopicFilter);
-    }
     let mut levels = s.split('/').peekable();
     while let Some(level) = levels.next() {
         let is_last = levels.peek().is_none();

@@ -135,8 +135,15 @@ impl<'a> Body<'a> for Connect<'a> {
                 Version::V311 => Properties::EMPTY,
             };
             let topic_at = r.offset();
-            let topic = r.string(Field::Will)?;
-            let topic = TopicName::new(topic).map_err(|kind| DecodeError { kind, offset: topic_at })?;
+            let topic = r.binary(Field::Will)?;
+            let topic = match TopicName::from_wire(topic) {
+                Ok(t) if t.is_empty() => Err(Malformed::EmptyTopicName), // MQTT-4.7.3-1
+                // Name the field: the will's topic.
+                Err(Malformed::InvalidUtf8(_)) => Err(Malformed::InvalidUtf8(Field::Will)),
+                Err(Malformed::NullCharacter(_)) => Err(Malformed::NullCharacter(Field::Will)),
+                other => other,
+            }
+            .map_err(|kind| DecodeError { kind, offset: topic_at })?;
             let payload = r.binary(Field::Will)?;
             Some(Will { topic, payload, qos: will_qos, retain: will_retain, properties })
         } else {

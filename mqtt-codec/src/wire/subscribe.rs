@@ -3,7 +3,7 @@
 use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId, PacketType, Properties,
+    properties, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId, PacketType, Properties,
     PropertyContext, Qos, ReasonCode, Version,
 };
 use crate::topic::TopicFilter;
@@ -106,8 +106,9 @@ impl<'a> Subscription<'a> {
         }
     }
 
+    /// The option rules; the filter is valid by construction.
+    #[inline]
     fn check(&self, v: Version) -> Result<(), Malformed> {
-        string::check_encode(self.filter.as_str(), Field::TopicFilter)?;
         let o = self.options;
         if v == Version::V311
             && (o.no_local || o.retain_as_published || o.retain_handling != RetainHandling::SendAtSubscribe)
@@ -136,15 +137,14 @@ pub(crate) fn parse_filter(buf: &[u8]) -> Option<(TopicFilter<'_>, &[u8])> {
     let (len, rest) = buf.split_at_checked(2)?;
     let n = usize::from(u16::from_be_bytes([*len.first()?, *len.get(1)?]));
     let (s, rest) = rest.split_at_checked(n)?;
-    let filter = TopicFilter::new(core::str::from_utf8(s).ok()?).ok()?;
-    Some((filter, rest))
+    Some((TopicFilter::from_wire(s).ok()?, rest))
 }
 
 /// Reads and validates one Topic Filter.
 pub(crate) fn read_filter<'a>(r: &mut Reader<'a>) -> Result<TopicFilter<'a>, DecodeError> {
     let at = r.offset();
-    let s = r.string(Field::TopicFilter)?;
-    TopicFilter::new(s).map_err(|kind| DecodeError { kind, offset: at })
+    let bytes = r.binary(Field::TopicFilter)?;
+    TopicFilter::from_wire(bytes).map_err(|kind| DecodeError { kind, offset: at })
 }
 
 /// SUBSCRIBE: one or more subscriptions; fixed-header flags 0010 (`MQTT-3.8.1-1`).

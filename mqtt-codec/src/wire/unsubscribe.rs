@@ -4,7 +4,7 @@ use super::cursor::{prefixed_len, Reader, Sink};
 use super::packet::{encode_methods, read_packet_id, Body};
 use super::subscribe::{check_codes, parse_filter, read_codes, read_filter};
 use super::{
-    properties, string, DecodeError, DecodeOptions, Field, List, ListItem, Malformed, PacketId, PacketType, Properties,
+    properties, DecodeError, DecodeOptions, List, ListItem, Malformed, PacketId, PacketType, Properties,
     PropertyContext, ReasonCode, Version,
 };
 use crate::topic::TopicFilter;
@@ -69,8 +69,8 @@ impl<'a> Body<'a> for Unsubscribe<'a> {
         if self.filters.is_empty() {
             return Err(Malformed::EmptyUnsubscribe);
         }
+        // A TopicFilter is valid by construction (length, U+0000, wildcard placement).
         for f in self.filters.iter() {
-            string::check_encode(f.as_str(), Field::TopicFilter)?;
             len += prefixed_len(f.as_str().len());
         }
         Ok(len)
