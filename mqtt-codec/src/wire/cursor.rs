@@ -37,7 +37,7 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take(&mut self, n: usize, field: Field) -> Result<&'a [u8], DecodeError> {
         match self.buf.split_at_checked(n) {
             Some((head, tail)) => {
@@ -70,7 +70,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u16(&mut self, field: Field) -> Result<u16, DecodeError> {
         let b = self.take(2, field)?;
         match b {
@@ -101,14 +101,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Two-byte length then that many bytes (5.0 §1.5.6 Binary Data).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn binary(&mut self, field: Field) -> Result<&'a [u8], DecodeError> {
         let n = self.u16(field)?;
         self.take(usize::from(n), field)
     }
 
     /// A UTF-8 Encoded String (5.0 §1.5.4): well-formed, no U+0000.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string(&mut self, field: Field) -> Result<&'a str, DecodeError> {
         let start = self.pos;
         let bytes = self.binary(field)?;
@@ -135,6 +135,9 @@ pub(crate) trait Sink {
     }
     #[inline]
     fn varint(&mut self, v: u32) {
+        if v < 0x80 {
+            return self.u8(v as u8);
+        }
         let (buf, n) = varint::encode(v);
         self.put(buf.get(..n).unwrap_or(&[]));
     }
@@ -167,6 +170,13 @@ impl Sink for SliceSink<'_> {
             *dst = b;
         }
         self.pos += 1;
+    }
+    #[inline]
+    fn u16(&mut self, v: u16) {
+        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + 2) {
+            dst.copy_from_slice(&v.to_be_bytes());
+        }
+        self.pos += 2;
     }
 }
 

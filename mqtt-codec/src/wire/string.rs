@@ -22,46 +22,66 @@ pub(crate) enum Scan {
     Wildcard,
 }
 
-/// Whether any byte of `w` is zero (the classic SWAR test: exact, no false positives once the
-/// high bits are known to be clear).
-#[inline(always)]
-const fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(LO) & !w & HI != 0
-}
-
 /// Scans `bytes` once: non-ASCII first (it needs the slow path whatever else is there), then
 /// U+0000, then (with `wildcards`) `+` and `#`.
-#[inline]
+#[inline(always)]
 pub(crate) fn scan(bytes: &[u8], wildcards: bool) -> Scan {
-    let mut high = 0u64;
-    let mut nul = false;
-    let mut wild = false;
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    // Accumulate per-lane evidence over all words and decide once at the end:
+    // `zero_lanes(w)` has a lane's high bit set only if that lane can hold a 0 byte, and is
+    // non-zero exactly when some lane does.
+    let zero_lanes = |w: u64| w.wrapping_sub(LO) & !w;
+    let (mut high, mut nul, mut wild) = (0u64, 0u64, 0u64);
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        let w = u64::from_le_bytes(a);
-        high |= w & HI;
-        nul |= has_zero(w);
+        let w = <[u8; 8]>::try_from(c).map_or(0, u64::from_le_bytes);
+        high |= w;
+        nul |= zero_lanes(w);
         if wildcards {
-            wild |= has_zero(w ^ (LO * u64::from(b'+'))) | has_zero(w ^ (LO * u64::from(b'#')));
+            wild |= zero_lanes(w ^ PLUS) | zero_lanes(w ^ HASH);
         }
     }
-    for &b in chunks.remainder() {
-        high |= u64::from(b & 0x80);
-        nul |= b == 0;
-        wild |= wildcards && (b == b'+' || b == b'#');
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let w = tail_word(bytes, tail);
+        high |= w;
+        nul |= zero_lanes(w);
+        if wildcards {
+            wild |= zero_lanes(w ^ PLUS) | zero_lanes(w ^ HASH);
+        }
     }
-    // With a high bit set, the SWAR zero tests can report false positives; the slow path decides.
-    if high != 0 {
+    if high & HI != 0 {
         Scan::NonAscii
-    } else if nul {
+    } else if nul & HI != 0 {
         Scan::Nul
-    } else if wild {
+    } else if wild & HI != 0 {
         Scan::Wildcard
     } else {
         Scan::Clean
     }
+}
+
+/// One word that holds every byte of `tail` (the last `tail.len() < 8` bytes of `bytes`), with
+/// overlapping loads instead of a byte loop; bytes repeat, which the "any byte is" tests allow,
+/// and unused lanes hold `a`, which none of them looks for.
+#[inline(always)]
+fn tail_word(bytes: &[u8], tail: &[u8]) -> u64 {
+    const PAD: u64 = LO * b'a' as u64;
+    let word8 = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(PAD, u64::from_le_bytes);
+    let word4 = |s: &[u8]| <[u8; 4]>::try_from(s).map_or(PAD as u32, u32::from_le_bytes);
+    let n = tail.len();
+    if bytes.len() >= 8 {
+        // The last eight bytes of the string: the tail and some bytes already seen.
+        return word8(bytes.get(bytes.len() - 8..).unwrap_or(&[]));
+    }
+    if n >= 4 {
+        let first = word4(tail.get(..4).unwrap_or(&[]));
+        let last = word4(tail.get(n - 4..).unwrap_or(&[]));
+        return u64::from(first) | (u64::from(last) << 32);
+    }
+    let byte = |i: usize| u64::from(tail.get(i).copied().unwrap_or(b'a'));
+    (PAD & !0xFF_FFFF) | byte(0) | (byte(n / 2) << 8) | (byte(n.saturating_sub(1)) << 16)
 }
 
 /// `bytes` as `&str` once [`scan`] has found them all ASCII.
