@@ -113,18 +113,39 @@ impl<'a> TopicFilter<'a> {
     }
 }
 
+/// The wildcard rules, level by level in one pass over the bytes: a level holding `#` must be
+/// exactly `#` and the last (`MQTT-4.7.1-1` (5.0)); a level holding `+` must be exactly `+`
+/// (`MQTT-4.7.1-2` (5.0)).
 fn check_levels(s: &str) -> Result<(), Malformed> {
-    let mut levels = s.split('/').peekable();
-    while let Some(level) = levels.next() {
-        let is_last = levels.peek().is_none();
-        if level.contains('#') && (level != "#" || !is_last) {
-            // MQTT-4.7.1-1 (5.0): '#' is alone and last.
-            return Err(Malformed::MultiLevelWildcardNotLast);
+    let (mut len, mut hash, mut plus) = (0usize, false, false);
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'/' => {
+                check_level(len, hash, plus, false)?;
+                (len, hash, plus) = (0, false, false);
+            }
+            _ => {
+                len += 1;
+                hash |= b == b'#';
+                plus |= b == b'+';
+            }
         }
-        if level.contains('+') && level != "+" {
-            // MQTT-4.7.1-2 (5.0): '+' occupies an entire level.
-            return Err(Malformed::SingleLevelWildcardNotAlone);
+        if i + 1 == bytes.len() {
+            return check_level(len, hash, plus, true);
         }
+    }
+    // Empty filters are refused before; a trailing '/' leaves an empty last level, which is fine.
+    Ok(())
+}
+
+#[inline]
+fn check_level(len: usize, hash: bool, plus: bool, last: bool) -> Result<(), Malformed> {
+    if hash && (len != 1 || !last) {
+        return Err(Malformed::MultiLevelWildcardNotLast);
+    }
+    if plus && len != 1 {
+        return Err(Malformed::SingleLevelWildcardNotAlone);
     }
     Ok(())
 }

@@ -37,11 +37,12 @@ impl<'a> TopicName<'a> {
             Scan::Nul => Err(Malformed::NullCharacter(Field::TopicName)), // MQTT-4.7.3-2
             Scan::Wildcard => Err(Malformed::WildcardInTopicName),        // MQTT-3.3.2-2
             // Valid UTF-8 already (a &str): only U+0000 and the wildcards remain to check.
-            Scan::NonAscii => match s.bytes().find(|&b| b == 0 || b == b'+' || b == b'#') {
-                Some(0) => Err(Malformed::NullCharacter(Field::TopicName)),
-                Some(_) => Err(Malformed::WildcardInTopicName),
-                None => Ok(Self(s)),
-            },
+            // U+0000 is reported before a wildcard, as on the ASCII path.
+            Scan::NonAscii if s.as_bytes().contains(&0) => Err(Malformed::NullCharacter(Field::TopicName)),
+            Scan::NonAscii if s.as_bytes().iter().any(|&b| b == b'+' || b == b'#') => {
+                Err(Malformed::WildcardInTopicName)
+            }
+            Scan::NonAscii => Ok(Self(s)),
         }
     }
 

@@ -144,13 +144,13 @@ pub fn decode_packet<'a>(input: &'a [u8], opts: &DecodeOptions) -> Result<Status
 }
 
 /// The exact size of a packet with this body length.
-#[inline]
+#[inline(always)]
 fn total_len(body: usize) -> usize {
     1 + varint::len(body as u32) + body
 }
 
 /// Validates, sizes and checks everything, returning the total length; writes nothing.
-#[inline]
+#[inline(always)]
 fn prepare<'a, T: Body<'a>>(p: &T, opts: &EncodeOptions, room: usize) -> Result<(usize, usize), EncodeError> {
     let body = p.check(p.layout(opts.version))?;
     if body > varint::MAX as usize {
@@ -167,14 +167,14 @@ fn prepare<'a, T: Body<'a>>(p: &T, opts: &EncodeOptions, room: usize) -> Result<
     Ok((body, total))
 }
 
-#[inline]
+#[inline(always)]
 fn write_packet<'a, T: Body<'a>, S: Sink>(p: &T, v: Version, body: usize, s: &mut S) {
     s.u8(((T::TYPE as u8) << 4) | p.flags());
     s.varint(body as u32);
     p.write_body(p.layout(v), s);
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn encode_into<'a, T: Body<'a>>(p: &T, opts: &EncodeOptions, out: &mut [u8]) -> Result<usize, EncodeError> {
     let (body, total) = prepare(p, opts, out.len())?;
     let mut s = SliceSink { buf: out, pos: 0 };
