@@ -5,21 +5,24 @@ use super::varint::{self, VarInt};
 use super::{string, DecodeError, Field, Malformed};
 
 /// A bounds-checked reader over one packet body that knows its offset in the packet.
+///
+/// It keeps only the unread bytes and the offset where they end; the current offset is derived
+/// (it is needed only for errors), so a read updates one slice.
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
-    pos: usize,
+    end: usize,
 }
 
 impl<'a> Reader<'a> {
     /// `buf` is the body; `pos` the offset of its first byte within the packet.
     #[inline]
     pub(crate) fn new(buf: &'a [u8], pos: usize) -> Self {
-        Self { buf, pos }
+        Self { buf, end: pos + buf.len() }
     }
 
     #[inline]
     pub(crate) fn err(&self, kind: Malformed) -> DecodeError {
-        DecodeError { kind, offset: self.pos }
+        DecodeError { kind, offset: self.offset() }
     }
 
     #[inline]
@@ -34,7 +37,7 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub(crate) fn offset(&self) -> usize {
-        self.pos
+        self.end - self.buf.len()
     }
 
     #[inline(always)]
@@ -42,7 +45,6 @@ impl<'a> Reader<'a> {
         match self.buf.split_at_checked(n) {
             Some((head, tail)) => {
                 self.buf = tail;
-                self.pos += n;
                 Ok(head)
             }
             None => Err(self.err(Malformed::Truncated(field))),
@@ -53,7 +55,6 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let rest = self.buf;
-        self.pos += rest.len();
         self.buf = &[];
         rest
     }
@@ -63,7 +64,6 @@ impl<'a> Reader<'a> {
         match self.buf.split_first() {
             Some((&b, tail)) => {
                 self.buf = tail;
-                self.pos += 1;
                 Ok(b)
             }
             None => Err(self.err(Malformed::Truncated(field))),
@@ -110,7 +110,7 @@ impl<'a> Reader<'a> {
     /// A UTF-8 Encoded String (5.0 §1.5.4): well-formed, no U+0000.
     #[inline(always)]
     pub(crate) fn string(&mut self, field: Field) -> Result<&'a str, DecodeError> {
-        let start = self.pos;
+        let start = self.offset();
         let bytes = self.binary(field)?;
         string::check(bytes, field).map_err(|kind| DecodeError { kind, offset: start })
     }

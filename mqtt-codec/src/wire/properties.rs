@@ -101,75 +101,91 @@ const fn mask(mut ids: &[PropertyId]) -> u64 {
     m
 }
 
+// The allowed sets, evaluated at compile time (a `const fn` called at run time would loop).
+const ALLOWED_IN_WILL: u64 = mask(&[
+    PropertyId::PayloadFormatIndicator,
+    PropertyId::MessageExpiryInterval,
+    PropertyId::ContentType,
+    PropertyId::ResponseTopic,
+    PropertyId::CorrelationData,
+    PropertyId::WillDelayInterval,
+    PropertyId::UserProperty,
+]);
+const ALLOWED_IN_CONNECT: u64 = mask(&[
+    PropertyId::SessionExpiryInterval,
+    PropertyId::AuthenticationMethod,
+    PropertyId::AuthenticationData,
+    PropertyId::RequestProblemInformation,
+    PropertyId::RequestResponseInformation,
+    PropertyId::ReceiveMaximum,
+    PropertyId::TopicAliasMaximum,
+    PropertyId::UserProperty,
+    PropertyId::MaximumPacketSize,
+]);
+const ALLOWED_IN_CONNACK: u64 = mask(&[
+    PropertyId::SessionExpiryInterval,
+    PropertyId::AssignedClientIdentifier,
+    PropertyId::ServerKeepAlive,
+    PropertyId::AuthenticationMethod,
+    PropertyId::AuthenticationData,
+    PropertyId::ResponseInformation,
+    PropertyId::ServerReference,
+    PropertyId::ReasonString,
+    PropertyId::ReceiveMaximum,
+    PropertyId::TopicAliasMaximum,
+    PropertyId::MaximumQos,
+    PropertyId::RetainAvailable,
+    PropertyId::UserProperty,
+    PropertyId::MaximumPacketSize,
+    PropertyId::WildcardSubscriptionAvailable,
+    PropertyId::SubscriptionIdentifierAvailable,
+    PropertyId::SharedSubscriptionAvailable,
+]);
+const ALLOWED_IN_PUBLISH: u64 = mask(&[
+    PropertyId::PayloadFormatIndicator,
+    PropertyId::MessageExpiryInterval,
+    PropertyId::ContentType,
+    PropertyId::ResponseTopic,
+    PropertyId::CorrelationData,
+    PropertyId::SubscriptionIdentifier,
+    PropertyId::TopicAlias,
+    PropertyId::UserProperty,
+]);
+const ALLOWED_IN_ACKS: u64 = mask(&[PropertyId::ReasonString, PropertyId::UserProperty]);
+const ALLOWED_IN_SUBSCRIBE: u64 = mask(&[PropertyId::SubscriptionIdentifier, PropertyId::UserProperty]);
+const ALLOWED_IN_UNSUBSCRIBE: u64 = mask(&[PropertyId::UserProperty]);
+const ALLOWED_IN_DISCONNECT: u64 = mask(&[
+    PropertyId::SessionExpiryInterval,
+    PropertyId::ServerReference,
+    PropertyId::ReasonString,
+    PropertyId::UserProperty,
+]);
+const ALLOWED_IN_AUTH: u64 = mask(&[
+    PropertyId::AuthenticationMethod,
+    PropertyId::AuthenticationData,
+    PropertyId::ReasonString,
+    PropertyId::UserProperty,
+]);
+
 impl PropertyContext {
     /// The identifiers this packet (or the will) may carry (5.0 §2.2.2.2 Table 2-4).
     const fn allowed(self) -> u64 {
-        use PropertyId as I;
         match self {
-            Self::Will => mask(&[
-                I::PayloadFormatIndicator,
-                I::MessageExpiryInterval,
-                I::ContentType,
-                I::ResponseTopic,
-                I::CorrelationData,
-                I::WillDelayInterval,
-                I::UserProperty,
-            ]),
+            Self::Will => ALLOWED_IN_WILL,
             Self::Packet(p) => match p {
-                PacketType::Connect => mask(&[
-                    I::SessionExpiryInterval,
-                    I::AuthenticationMethod,
-                    I::AuthenticationData,
-                    I::RequestProblemInformation,
-                    I::RequestResponseInformation,
-                    I::ReceiveMaximum,
-                    I::TopicAliasMaximum,
-                    I::UserProperty,
-                    I::MaximumPacketSize,
-                ]),
-                PacketType::ConnAck => mask(&[
-                    I::SessionExpiryInterval,
-                    I::AssignedClientIdentifier,
-                    I::ServerKeepAlive,
-                    I::AuthenticationMethod,
-                    I::AuthenticationData,
-                    I::ResponseInformation,
-                    I::ServerReference,
-                    I::ReasonString,
-                    I::ReceiveMaximum,
-                    I::TopicAliasMaximum,
-                    I::MaximumQos,
-                    I::RetainAvailable,
-                    I::UserProperty,
-                    I::MaximumPacketSize,
-                    I::WildcardSubscriptionAvailable,
-                    I::SubscriptionIdentifierAvailable,
-                    I::SharedSubscriptionAvailable,
-                ]),
-                PacketType::Publish => mask(&[
-                    I::PayloadFormatIndicator,
-                    I::MessageExpiryInterval,
-                    I::ContentType,
-                    I::ResponseTopic,
-                    I::CorrelationData,
-                    I::SubscriptionIdentifier,
-                    I::TopicAlias,
-                    I::UserProperty,
-                ]),
+                PacketType::Connect => ALLOWED_IN_CONNECT,
+                PacketType::ConnAck => ALLOWED_IN_CONNACK,
+                PacketType::Publish => ALLOWED_IN_PUBLISH,
                 PacketType::PubAck
                 | PacketType::PubRec
                 | PacketType::PubRel
                 | PacketType::PubComp
                 | PacketType::SubAck
-                | PacketType::UnsubAck => mask(&[I::ReasonString, I::UserProperty]),
-                PacketType::Subscribe => mask(&[I::SubscriptionIdentifier, I::UserProperty]),
-                PacketType::Unsubscribe => mask(&[I::UserProperty]),
-                PacketType::Disconnect => {
-                    mask(&[I::SessionExpiryInterval, I::ServerReference, I::ReasonString, I::UserProperty])
-                }
-                PacketType::Auth => {
-                    mask(&[I::AuthenticationMethod, I::AuthenticationData, I::ReasonString, I::UserProperty])
-                }
+                | PacketType::UnsubAck => ALLOWED_IN_ACKS,
+                PacketType::Subscribe => ALLOWED_IN_SUBSCRIBE,
+                PacketType::Unsubscribe => ALLOWED_IN_UNSUBSCRIBE,
+                PacketType::Disconnect => ALLOWED_IN_DISCONNECT,
+                PacketType::Auth => ALLOWED_IN_AUTH,
                 PacketType::PingReq | PacketType::PingResp => 0,
             },
         }
@@ -467,6 +483,8 @@ impl<'a> ListItem<'a> for Property<'a> {
 /// Data only with a method (5.0 §2.2.2.2, §3.1.2.11.10).
 pub(crate) struct Checker {
     ctx: PropertyContext,
+    allowed: u64,
+    repeatable: u64,
     seen: u64,
     count: u16,
     users: u16,
@@ -476,17 +494,26 @@ pub(crate) struct Checker {
 
 impl Checker {
     pub(crate) fn new(ctx: PropertyContext, max_properties: u16, max_user_properties: u16) -> Self {
-        Self { ctx, seen: 0, count: 0, users: 0, max_properties, max_user_properties }
+        Self {
+            ctx,
+            allowed: ctx.allowed(),
+            repeatable: ctx.repeatable(),
+            seen: 0,
+            count: 0,
+            users: 0,
+            max_properties,
+            max_user_properties,
+        }
     }
 
     #[inline]
     pub(crate) fn add(&mut self, p: &Property<'_>) -> Result<(), Malformed> {
         let id = p.id();
         let b = bit(id);
-        if self.ctx.allowed() & b == 0 {
+        if self.allowed & b == 0 {
             return Err(Malformed::PropertyNotAllowed { id, packet: self.ctx });
         }
-        if self.seen & b != 0 && self.ctx.repeatable() & b == 0 {
+        if self.seen & b != 0 && self.repeatable & b == 0 {
             return Err(Malformed::DuplicateProperty(id));
         }
         self.seen |= b;
