@@ -113,39 +113,40 @@ impl<'a> TopicFilter<'a> {
     }
 }
 
-/// The wildcard rules, level by level in one pass over the bytes: a level holding `#` must be
-/// exactly `#` and the last (`MQTT-4.7.1-1` (5.0)); a level holding `+` must be exactly `+`
-/// (`MQTT-4.7.1-2` (5.0)).
+/// The wildcard rules: a level holding `#` must be exactly `#` and the last (`MQTT-4.7.1-1`
+/// (5.0)); a level holding `+` must be exactly `+` (`MQTT-4.7.1-2` (5.0)). The fast check looks
+/// only at the neighbours of each wildcard; when it fails, the level-by-level pass names the
+/// rule (a level holding both is reported as the `#` rule).
+#[inline]
 fn check_levels(s: &str) -> Result<(), Malformed> {
-    let (mut len, mut hash, mut plus) = (0usize, false, false);
-    let bytes = s.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'/' => {
-                check_level(len, hash, plus, false)?;
-                (len, hash, plus) = (0, false, false);
-            }
-            _ => {
-                len += 1;
-                hash |= b == b'#';
-                plus |= b == b'+';
-            }
-        }
-        if i + 1 == bytes.len() {
-            return check_level(len, hash, plus, true);
-        }
+    let b = s.as_bytes();
+    let alone = |i: usize| {
+        let before = i.checked_sub(1).and_then(|j| b.get(j)).map_or(true, |&c| c == b'/');
+        let after = b.get(i + 1).map_or(true, |&c| c == b'/');
+        (before, after)
+    };
+    let ok = b.iter().enumerate().all(|(i, &c)| match c {
+        b'#' => alone(i).0 && i + 1 == b.len(),
+        b'+' => alone(i) == (true, true),
+        _ => true,
+    });
+    if ok {
+        Ok(())
+    } else {
+        name_level_rule(s)
     }
-    // Empty filters are refused before; a trailing '/' leaves an empty last level, which is fine.
-    Ok(())
 }
 
-#[inline]
-fn check_level(len: usize, hash: bool, plus: bool, last: bool) -> Result<(), Malformed> {
-    if hash && (len != 1 || !last) {
-        return Err(Malformed::MultiLevelWildcardNotLast);
-    }
-    if plus && len != 1 {
-        return Err(Malformed::SingleLevelWildcardNotAlone);
+#[cold]
+fn name_level_rule(s: &str) -> Result<(), Malformed> {
+    let mut levels = s.split('/').peekable();
+    while let Some(level) = levels.next() {
+        if level.contains('#') && (level != "#" || levels.peek().is_some()) {
+            return Err(Malformed::MultiLevelWildcardNotLast);
+        }
+        if level.contains('+') && level != "+" {
+            return Err(Malformed::SingleLevelWildcardNotAlone);
+        }
     }
     Ok(())
 }

@@ -217,6 +217,7 @@ macro_rules! encode_methods {
             /// [`EncodeError::Invalid`](crate::wire::EncodeError::Invalid) for a packet the
             /// decoder would reject; [`EncodeError::BufferTooSmall`](crate::wire::EncodeError::BufferTooSmall).
             /// Nothing is written on error.
+            #[inline]
             pub fn encode(&self, v: $crate::wire::Version, out: &mut [u8]) -> Result<usize, $crate::wire::EncodeError> {
                 $crate::wire::packet::encode_into(self, &$crate::wire::EncodeOptions::new(v), out)
             }
@@ -225,6 +226,7 @@ macro_rules! encode_methods {
             ///
             /// # Errors
             /// As [`encode`](Self::encode), plus `Invalid(PacketTooLarge)`.
+            #[inline]
             pub fn encode_with(&self, opts: &$crate::wire::EncodeOptions, out: &mut [u8]) -> Result<usize, $crate::wire::EncodeError> {
                 $crate::wire::packet::encode_into(self, opts, out)
             }
@@ -341,6 +343,7 @@ impl Packet<'_> {
     /// assert_eq!(Packet::PingResp.encode(Version::V311, &mut out), Ok(2));
     /// assert_eq!(out, [0xD0, 0x00]);
     /// ```
+    #[inline]
     pub fn encode(&self, v: Version, out: &mut [u8]) -> Result<usize, EncodeError> {
         self.encode_with(&EncodeOptions::new(v), out)
     }
@@ -349,7 +352,23 @@ impl Packet<'_> {
     ///
     /// # Errors
     /// As [`encode`](Self::encode), plus `Invalid(PacketTooLarge)`.
+    #[inline]
     pub fn encode_with(&self, opts: &EncodeOptions, out: &mut [u8]) -> Result<usize, EncodeError> {
+        // PINGREQ/PINGRESP are two fixed bytes (5.0 §3.12, §3.13) and the keep-alive path of
+        // every connection: written directly, with the same checks as the generic path.
+        if let Self::PingReq | Self::PingResp = self {
+            if opts.max_packet_size < 2 {
+                return Err(EncodeError::Invalid(Malformed::PacketTooLarge { size: 2, max: opts.max_packet_size }));
+            }
+            let Some(dst) = out.get_mut(..2) else { return Err(EncodeError::BufferTooSmall { required: 2 }) };
+            dst.copy_from_slice(&[(self.packet_type() as u8) << 4, 0]);
+            return Ok(2);
+        }
+        self.encode_any(opts, out)
+    }
+
+    /// The generic path, kept out of line so the fast path above stays small when inlined.
+    fn encode_any(&self, opts: &EncodeOptions, out: &mut [u8]) -> Result<usize, EncodeError> {
         dispatch!(self, p => encode_into(p, opts, out))
     }
 

@@ -151,10 +151,12 @@ pub(crate) fn check_encode(s: &str, field: Field) -> Result<(), Malformed> {
     if s.len() > usize::from(u16::MAX) {
         return Err(Malformed::FieldTooLong(field));
     }
-    if s.as_bytes().contains(&0) {
-        return Err(Malformed::NullCharacter(field));
+    match scan(s.as_bytes(), false) {
+        Scan::Nul => Err(Malformed::NullCharacter(field)),
+        // Valid UTF-8 already (a &str); with non-ASCII bytes the scan cannot tell, so look.
+        Scan::NonAscii if s.as_bytes().contains(&0) => Err(Malformed::NullCharacter(field)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks a binary field about to be encoded: at most 65,535 bytes (5.0 §1.5.6).
