@@ -86,24 +86,20 @@ impl<'a> Body<'a> for Connect<'a> {
     const TYPE: PacketType = PacketType::Connect;
 
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
-        let at = r.offset();
-        let name = r.binary(Field::ProtocolName)?;
-        let level_at = r.offset();
-        let level = r.u8(Field::VariableHeader)?;
-        let protocol = match (name, level) {
-            (b"MQTT", 4) => Protocol::Mqtt311,
-            (b"MQTT", 5) => Protocol::Mqtt5,
-            (b"MQIsdp", 3) => Protocol::Mqtt31,
-            // MQTT-3.1.2-2: a known name with another level is an unsupported version.
-            (b"MQTT" | b"MQIsdp", other) => {
-                return Err(DecodeError { kind: Malformed::UnsupportedProtocolLevel(other), offset: level_at })
+        // The usual variable header in one read: 00 04 "MQTT", level 4 or 5, flags, keep alive.
+        let (protocol, flags, flags_at, keep_alive) = match r.peek_array::<10>() {
+            Some([0, 4, b'M', b'Q', b'T', b'T', level @ (4 | 5), flags, hi, lo]) => {
+                let flags_at = r.offset() + 7;
+                r.skip(10);
+                let protocol = if level == 4 { Protocol::Mqtt311 } else { Protocol::Mqtt5 };
+                (protocol, flags, flags_at, Some(u16::from_be_bytes([hi, lo])))
             }
-            // MQTT-3.1.2-1: any other name.
-            _ => return Err(DecodeError { kind: Malformed::InvalidProtocolName, offset: at }),
+            _ => {
+                let (protocol, flags_at) = read_protocol(r)?;
+                (protocol, r.u8(Field::VariableHeader)?, flags_at, None)
+            }
         };
         let v = protocol.version();
-        let flags_at = r.offset();
-        let flags = r.u8(Field::VariableHeader)?;
         let bad = |kind| DecodeError { kind, offset: flags_at };
         if flags & RESERVED != 0 {
             return Err(bad(Malformed::ConnectReservedFlag)); // MQTT-3.1.2-3
@@ -123,7 +119,10 @@ impl<'a> Body<'a> for Connect<'a> {
         if v == Version::V311 && has_pass && !has_user {
             return Err(bad(Malformed::PasswordWithoutUserName)); // MQTT-3.1.2-22 (3.1.1)
         }
-        let keep_alive = r.u16(Field::VariableHeader)?;
+        let keep_alive = match keep_alive {
+            Some(k) => k,
+            None => r.u16(Field::VariableHeader)?,
+        };
         let properties = match v {
             Version::V5 => properties::read(r, PropertyContext::Packet(PacketType::Connect), opts)?.0,
             Version::V311 => Properties::EMPTY,
@@ -233,6 +232,27 @@ impl<'a> Body<'a> for Connect<'a> {
             s.binary(p);
         }
     }
+}
+
+/// The protocol name and level the general way (MQTT 3.1's `MQIsdp`, and every error);
+/// returns the protocol and the offset of the flags byte that follows.
+fn read_protocol(r: &mut Reader<'_>) -> Result<(Protocol, usize), DecodeError> {
+    let at = r.offset();
+    let name = r.binary(Field::ProtocolName)?;
+    let level_at = r.offset();
+    let level = r.u8(Field::VariableHeader)?;
+    let protocol = match (name, level) {
+        (b"MQTT", 4) => Protocol::Mqtt311,
+        (b"MQTT", 5) => Protocol::Mqtt5,
+        (b"MQIsdp", 3) => Protocol::Mqtt31,
+        // MQTT-3.1.2-2: a known name with another level is an unsupported version.
+        (b"MQTT" | b"MQIsdp", other) => {
+            return Err(DecodeError { kind: Malformed::UnsupportedProtocolLevel(other), offset: level_at })
+        }
+        // MQTT-3.1.2-1: any other name.
+        _ => return Err(DecodeError { kind: Malformed::InvalidProtocolName, offset: at }),
+    };
+    Ok((protocol, r.offset()))
 }
 
 encode_methods!(Connect);

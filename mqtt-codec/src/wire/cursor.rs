@@ -51,6 +51,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `N` bytes as an array, without consuming them.
+    #[inline(always)]
+    pub(crate) fn peek_array<const N: usize>(&self) -> Option<[u8; N]> {
+        self.buf.get(..N).and_then(|s| <[u8; N]>::try_from(s).ok())
+    }
+
+    /// Drops `n` bytes that [`peek_array`](Self::peek_array) showed are there.
+    #[inline(always)]
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.buf = self.buf.get(n..).unwrap_or(&[]);
+    }
+
     /// The rest of the body.
     #[inline]
     pub(crate) fn rest(&mut self) -> &'a [u8] {
