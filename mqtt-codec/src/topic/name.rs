@@ -57,6 +57,17 @@ impl<'a> TopicName<'a> {
         Self("")
     }
 
+    /// A non-empty topic whose bytes are plain ASCII without U+0000 or wildcards; `None` for
+    /// anything else (the caller then takes the general path).
+    #[inline(always)]
+    pub(crate) fn from_clean_ascii(bytes: &'a [u8]) -> Option<Self> {
+        let scanned = string::scan(bytes, true);
+        if bytes.is_empty() || scanned != Scan::Clean {
+            return None;
+        }
+        string::ascii_str(bytes, scanned).map(Self)
+    }
+
     /// Validates a topic read off the wire (at most 65,535 bytes by its length prefix) that may
     /// be empty (a 5.0 PUBLISH topic; the caller checks the alias): UTF-8, U+0000 and wildcards
     /// in one pass. This is the decoder's hot path.

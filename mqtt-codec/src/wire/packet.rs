@@ -89,6 +89,16 @@ pub(crate) trait Body<'a>: Sized {
 /// # Ok::<(), mqtt_codec::wire::DecodeError>(())
 /// ```
 pub fn decode_packet<'a>(input: &'a [u8], opts: &DecodeOptions) -> Result<Status<Packet<'a>>, DecodeError> {
+    // Most traffic is small PUBLISHes; `decode_fast` accepts only what `decode_general` accepts,
+    // with the same result, and leaves everything else (errors included) to it.
+    if let Some(status) = super::publish::decode_fast(input, opts) {
+        return Ok(status);
+    }
+    decode_general(input, opts)
+}
+
+/// Every packet, every rule: the decoder proper.
+pub(crate) fn decode_general<'a>(input: &'a [u8], opts: &DecodeOptions) -> Result<Status<Packet<'a>>, DecodeError> {
     let Some((&first, rest)) = input.split_first() else {
         return Ok(Status::Partial(Needed::AtLeast(NonZeroUsize::MIN.saturating_add(1))));
     };
