@@ -85,6 +85,7 @@ const RESERVED: u8 = 0x01;
 impl<'a> Body<'a> for Connect<'a> {
     const TYPE: PacketType = PacketType::Connect;
 
+    #[inline(always)]
     fn decode_body(r: &mut Reader<'a>, _: u8, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         // The usual variable header in one read: 00 04 "MQTT", level 4 or 5, flags, keep alive.
         let (protocol, flags, flags_at, keep_alive) = match r.peek_array::<10>() {

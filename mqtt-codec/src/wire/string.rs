@@ -102,7 +102,7 @@ pub(crate) fn ascii_str(bytes: &[u8], scanned: Scan) -> Option<&str> {
 /// Checks a UTF-8 Encoded String's bytes: well-formed UTF-8 without surrogates
 /// (`MQTT-1.5.4-1` (5.0), `MQTT-1.5.3-1` (3.1.1)), no U+0000 (`MQTT-1.5.4-2` (5.0),
 /// `MQTT-1.5.3-2` (3.1.1)). A BOM is kept as U+FEFF (`MQTT-1.5.4-3`).
-#[inline]
+#[inline(always)]
 pub(crate) fn check(bytes: &[u8], field: Field) -> Result<&str, Malformed> {
     let scanned = scan(bytes, false);
     if let Some(s) = ascii_str(bytes, scanned) {
@@ -116,7 +116,7 @@ pub(crate) fn check(bytes: &[u8], field: Field) -> Result<&str, Malformed> {
 
 /// Checks the bytes of a Topic Name in one pass: the string rules plus no wildcards
 /// (`MQTT-3.3.2-2`). May be empty (the caller decides).
-#[inline]
+#[inline(always)]
 pub(crate) fn check_topic_name(bytes: &[u8]) -> Result<&str, Malformed> {
     let scanned = scan(bytes, true);
     match scanned {
