@@ -426,6 +426,14 @@ impl Packet<'_> {
     }
 }
 
+/// Reads a non-zero Packet Identifier (`MQTT-2.2.1-3` (5.0), `MQTT-2.3.1-1` (3.1.1)).
+#[inline]
+pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<super::PacketId, DecodeError> {
+    let at = r.offset();
+    let v = r.u16(Field::VariableHeader)?;
+    super::PacketId::new(v).ok_or(DecodeError { kind: Malformed::ZeroPacketId, offset: at })
+}
+
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -453,12 +461,4 @@ mod tests {
         }
         assert!(answered > 0);
     }
-}
-
-/// Reads a non-zero Packet Identifier (`MQTT-2.2.1-3` (5.0), `MQTT-2.3.1-1` (3.1.1)).
-#[inline]
-pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<super::PacketId, DecodeError> {
-    let at = r.offset();
-    let v = r.u16(Field::VariableHeader)?;
-    super::PacketId::new(v).ok_or(DecodeError { kind: Malformed::ZeroPacketId, offset: at })
 }
