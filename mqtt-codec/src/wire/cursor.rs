@@ -190,6 +190,16 @@ impl Sink for SliceSink<'_> {
         }
         self.pos += 2;
     }
+    /// Length prefix and bytes under one bounds check.
+    #[inline]
+    fn binary(&mut self, b: &[u8]) {
+        let end = self.pos + 2 + b.len();
+        if let Some([hi, lo, dst @ ..]) = self.buf.get_mut(self.pos..end) {
+            [*hi, *lo] = (b.len() as u16).to_be_bytes();
+            dst.copy_from_slice(b);
+        }
+        self.pos = end;
+    }
 }
 
 #[cfg(feature = "alloc")]
