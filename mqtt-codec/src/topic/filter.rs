@@ -69,8 +69,9 @@ impl<'a> TopicFilter<'a> {
         if s.is_empty() {
             return Err(Malformed::EmptyTopicFilter); // MQTT-4.7.3-1
         }
-        if let Some(rest) = s.strip_prefix(SHARE_PREFIX) {
-            // The ShareName's own rule first: `$share/g+/a` is a bad ShareName, not a bad level.
+        // The ShareName's own rule first: `$share/g+/a` is a bad ShareName, not a bad level.
+        // (The `$` test spares ordinary filters the prefix comparison.)
+        if let Some(rest) = s.strip_prefix('$').and_then(|r| r.strip_prefix(&SHARE_PREFIX[1..])) {
             split_shared(rest)?;
         }
         if scanned != Scan::Clean {
