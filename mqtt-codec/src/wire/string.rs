@@ -26,36 +26,62 @@ pub(crate) enum Scan {
 /// U+0000, then (with `wildcards`) `+` and `#`.
 #[inline(always)]
 pub(crate) fn scan(bytes: &[u8], wildcards: bool) -> Scan {
-    const PLUS: u64 = LO * b'+' as u64;
-    const HASH: u64 = LO * b'#' as u64;
-    // Accumulate per-lane evidence over all words and decide once at the end:
-    // `zero_lanes(w)` has a lane's high bit set only if that lane can hold a 0 byte, and is
-    // non-zero exactly when some lane does.
-    let zero_lanes = |w: u64| w.wrapping_sub(LO) & !w;
-    let (mut high, mut nul, mut wild) = (0u64, 0u64, 0u64);
+    // One mask for "anything but a clean ASCII byte": the common answer costs one test, and
+    // only a string that has something to report is looked at again to say what.
+    if suspects(bytes, wildcards) == 0 {
+        Scan::Clean
+    } else if wildcards && suspects(bytes, false) == 0 {
+        // Plain ASCII with a wildcard: the usual case for topic filters, so not the cold path.
+        Scan::Wildcard
+    } else {
+        classify(bytes, wildcards)
+    }
+}
+
+/// The high bits of every suspect lane of `bytes` (see [`suspect_lanes`]), OR-ed together.
+#[inline(always)]
+fn suspects(bytes: &[u8], wildcards: bool) -> u64 {
+    let mut bad = 0u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let w = <[u8; 8]>::try_from(c).map_or(0, u64::from_le_bytes);
-        high |= w;
-        nul |= zero_lanes(w);
-        if wildcards {
-            wild |= zero_lanes(w ^ PLUS) | zero_lanes(w ^ HASH);
-        }
+        bad |= suspect_lanes(<[u8; 8]>::try_from(c).map_or(0, u64::from_le_bytes), wildcards);
     }
     let tail = chunks.remainder();
     if !tail.is_empty() {
-        let w = tail_word(bytes, tail);
-        high |= w;
-        nul |= zero_lanes(w);
-        if wildcards {
-            wild |= zero_lanes(w ^ PLUS) | zero_lanes(w ^ HASH);
-        }
+        bad |= suspect_lanes(tail_word(bytes, tail), wildcards);
     }
-    if high & HI != 0 {
+    bad & HI
+}
+
+const PLUS: u64 = LO * b'+' as u64;
+const HASH: u64 = LO * b'#' as u64;
+
+/// `zero_lanes(w)` has a lane's high bit set only if that lane can hold a 0 byte, and is
+/// non-zero exactly when some lane does (the classic SWAR test).
+#[inline(always)]
+const fn zero_lanes(w: u64) -> u64 {
+    w.wrapping_sub(LO) & !w
+}
+
+/// High bits for lanes that are non-ASCII, U+0000 or (with `wildcards`) `+`/`#`.
+#[inline(always)]
+const fn suspect_lanes(w: u64, wildcards: bool) -> u64 {
+    let mut s = w | zero_lanes(w);
+    if wildcards {
+        s |= zero_lanes(w ^ PLUS) | zero_lanes(w ^ HASH);
+    }
+    s
+}
+
+/// What a string that is not clean ASCII holds, in the order the rules are reported:
+/// non-ASCII (full UTF-8 validation decides), then U+0000, then wildcards.
+#[cold]
+fn classify(bytes: &[u8], wildcards: bool) -> Scan {
+    if !bytes.is_ascii() {
         Scan::NonAscii
-    } else if nul & HI != 0 {
+    } else if bytes.contains(&0) {
         Scan::Nul
-    } else if wild & HI != 0 {
+    } else if wildcards && bytes.iter().any(|&b| b == b'+' || b == b'#') {
         Scan::Wildcard
     } else {
         Scan::Clean
