@@ -58,6 +58,20 @@ impl<'a, T: ListItem<'a>> List<'a, T> {
         }
     }
 
+    /// The caller's slice, when this list was built from one (not from the decoder).
+    ///
+    /// ```
+    /// use mqtt_codec::wire::{List, ReasonCode};
+    /// let codes = [ReasonCode::Success];
+    /// assert_eq!(List::new(&codes).as_slice(), Some(&codes[..]));
+    /// ```
+    pub fn as_slice(&self) -> Option<&'a [T]> {
+        match self.repr {
+            Repr::Items(items) => Some(items),
+            Repr::Wire(..) => None,
+        }
+    }
+
     /// The items, in order.
     pub fn iter(&self) -> Iter<'a, T> {
         Iter { repr: self.repr }

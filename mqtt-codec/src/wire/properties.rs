@@ -571,10 +571,16 @@ pub(crate) fn read<'a>(
 pub(crate) fn check_encode(props: &Properties<'_>, ctx: PropertyContext) -> Result<(Checker, usize), Malformed> {
     let mut check = Checker::new(ctx, u16::MAX, u16::MAX);
     let mut len = 0usize;
-    for p in props.iter() {
-        check.add(&p)?;
+    let mut add = |p: &Property<'_>| -> Result<(), Malformed> {
+        check.add(p)?;
         p.check_fields()?;
         len += p.wire_len();
+        Ok(())
+    };
+    // A caller's slice is walked directly; decoded lists re-parse their bytes.
+    match props.as_slice() {
+        Some(items) => items.iter().try_for_each(add)?,
+        None => props.iter().try_for_each(|p| add(&p))?,
     }
     check.finish()?;
     if let Some(b) = props.wire_bytes() {
@@ -586,7 +592,7 @@ pub(crate) fn check_encode(props: &Properties<'_>, ctx: PropertyContext) -> Resu
 fn body_len(props: &Properties<'_>) -> usize {
     match props.wire_bytes() {
         Some(b) => b.len(),
-        None => props.iter().map(|p| p.wire_len()).sum(),
+        None => props.as_slice().unwrap_or(&[]).iter().map(Property::wire_len).sum(),
     }
 }
 
@@ -597,11 +603,7 @@ pub(crate) fn write<S: Sink>(s: &mut S, props: &Properties<'_>) {
         // Validated bytes re-encode to themselves (identifiers and values are minimal), so a
         // decoded list is written as it came.
         Some(b) => s.put(b),
-        None => {
-            for p in props.iter() {
-                p.write(s);
-            }
-        }
+        None => props.as_slice().unwrap_or(&[]).iter().for_each(|p| p.write(s)),
     }
 }
 

@@ -207,9 +207,14 @@ impl<'a> Body<'a> for Subscribe<'a> {
         if self.subscriptions.is_empty() {
             return Err(Malformed::EmptySubscribe);
         }
-        for s in self.subscriptions.iter() {
+        let mut add = |s: &Subscription<'_>| -> Result<(), Malformed> {
             s.check(v)?;
             len += prefixed_len(s.filter.as_str().len()) + 1;
+            Ok(())
+        };
+        match self.subscriptions.as_slice() {
+            Some(subs) => subs.iter().try_for_each(add)?,
+            None => self.subscriptions.iter().try_for_each(|s| add(&s))?,
         }
         Ok(len)
     }
@@ -217,9 +222,14 @@ impl<'a> Body<'a> for Subscribe<'a> {
     fn write_body<S: Sink>(&self, v: Version, s: &mut S) {
         s.u16(self.packet_id.get());
         properties::write_for(s, &self.properties, v);
-        for sub in self.subscriptions.iter() {
+        let mut put = |sub: &Subscription<'_>| {
             s.binary(sub.filter.as_str().as_bytes());
             s.u8(sub.options.to_byte());
+        };
+        // A caller's slice is walked directly; decoded lists re-parse their bytes.
+        match self.subscriptions.as_slice() {
+            Some(subs) => subs.iter().for_each(put),
+            None => self.subscriptions.iter().for_each(|sub| put(&sub)),
         }
     }
 }
