@@ -87,7 +87,7 @@ impl<'a> TopicFilter<'a> {
 
     /// Splits a `$share/{group}/{filter}` filter; `None` for an ordinary filter.
     pub fn shared(&self) -> Option<SharedSubscription<'a>> {
-        let rest = self.0.strip_prefix(SHARE_PREFIX)?;
+        let rest = self.0.strip_prefix('$')?.strip_prefix(&SHARE_PREFIX[1..])?;
         split_shared(rest).ok()
     }
 

@@ -384,6 +384,7 @@ impl<'a> Property<'a> {
 
     /// Field rules for a property the caller built: strings and binary data of at most 65,535
     /// bytes, no U+0000 (5.0 §1.5.4, §1.5.6). The decoder gets these from the wire format.
+    #[inline]
     pub(crate) fn check_fields(&self) -> Result<(), Malformed> {
         const F: Field = Field::Properties;
         match *self {
@@ -404,6 +405,7 @@ impl<'a> Property<'a> {
     }
 
     /// Bytes on the wire: identifier plus value.
+    #[inline]
     pub(crate) fn wire_len(&self) -> usize {
         1 + match *self {
             Self::PayloadFormatIndicator(_)
@@ -493,6 +495,7 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
+    #[inline]
     pub(crate) fn new(ctx: PropertyContext, max_properties: u16, max_user_properties: u16) -> Self {
         Self {
             ctx,
@@ -531,6 +534,7 @@ impl Checker {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn finish(&self) -> Result<(), Malformed> {
         // 5.0 §3.1.2.11.10: Authentication Data without Authentication Method is a Protocol Error.
         if self.seen & bit(PropertyId::AuthenticationData) != 0
@@ -568,6 +572,7 @@ pub(crate) fn read<'a>(
 
 /// Checks a list about to be encoded with the decoder's rules; returns the checker (to ask
 /// which properties are present) and the byte length of the list (without its length prefix).
+#[inline]
 pub(crate) fn check_encode(props: &Properties<'_>, ctx: PropertyContext) -> Result<(Checker, usize), Malformed> {
     let mut check = Checker::new(ctx, u16::MAX, u16::MAX);
     let mut len = 0usize;
@@ -642,11 +647,16 @@ pub(crate) fn len_for(props: &Properties<'_>, ctx: PropertyContext, v: Version) 
     match v {
         Version::V311 if props.is_empty() => Ok(0),
         Version::V311 => Err(Malformed::PropertiesNotInVersion),
-        Version::V5 => {
-            let (_, n) = check_encode(props, ctx)?;
-            Ok(varint::len(n as u32) + n)
-        }
+        Version::V5 => len_v5(props, ctx),
     }
+}
+
+/// Kept out of line so that packets that rarely carry properties do not grow by the inlined
+/// checks (PUBLISH, the hot one, calls `check_encode` itself).
+#[inline(never)]
+fn len_v5(props: &Properties<'_>, ctx: PropertyContext) -> Result<usize, Malformed> {
+    let (_, n) = check_encode(props, ctx)?;
+    Ok(varint::len(n as u32) + n)
 }
 
 /// Reads a property list under `v` (none under 3.1.1).
