@@ -136,11 +136,19 @@ pub(crate) fn decode_fast<'a>(input: &'a [u8], opts: &DecodeOptions) -> Option<S
     let [first, after @ ..] = input else { return None };
     let flags = first & 0x0F;
     let qos = (flags >> 1) & 0x03;
-    // PUBLISH, QoS 0-2, no DUP on QoS 0 (MQTT-3.3.1-4, MQTT-3.3.1-2).
-    if first >> 4 != 3 || qos == 3 || (qos == 0 && flags & 0x08 != 0) {
+    // PUBLISH with QoS 0-2 and no DUP on QoS 0 (MQTT-3.3.1-4, MQTT-3.3.1-2): the flag nibbles
+    // 0-5 and 10-13, as one bit mask.
+    const VALID_FLAGS: u16 = 0b0011_1100_0011_1111;
+    if first >> 4 != 3 || (VALID_FLAGS >> flags) & 1 == 0 {
         return None;
     }
-    let Ok(super::varint::VarInt::Done(rl, n)) = super::varint::read(after) else { return None };
+    // Remaining Length: one or two bytes cover every PUBLISH up to 16 KiB (a second byte of 0
+    // would not be minimal, MQTT-1.5.5-1, and goes to the general path).
+    let (rl, n) = match *after {
+        [b0 @ 0..=0x7F, ..] => (u32::from(b0), 1),
+        [b0, b1 @ 0x01..=0x7F, ..] => (u32::from(b0 & 0x7F) | (u32::from(b1) << 7), 2),
+        _ => return None,
+    };
     let total = 1 + n + rl as usize;
     if total > opts.max_packet_size as usize {
         return None;

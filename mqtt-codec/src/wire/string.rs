@@ -41,6 +41,18 @@ pub(crate) fn scan(bytes: &[u8], wildcards: bool) -> Scan {
 /// The high bits of every suspect lane of `bytes` (see [`suspect_lanes`]), OR-ed together.
 #[inline(always)]
 fn suspects(bytes: &[u8], wildcards: bool) -> u64 {
+    // 8 to 24 bytes, the usual topic or client id: two or three (overlapping) words, no loop.
+    if let (Some(head), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        let mut bad =
+            suspect_lanes(u64::from_le_bytes(*head), wildcards) | suspect_lanes(u64::from_le_bytes(*last), wildcards);
+        if bytes.len() <= 16 {
+            return bad & HI;
+        }
+        if let (true, Some(mid)) = (bytes.len() <= 24, bytes.get(8..).and_then(|m| m.first_chunk::<8>())) {
+            bad |= suspect_lanes(u64::from_le_bytes(*mid), wildcards);
+            return bad & HI;
+        }
+    }
     let mut bad = 0u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
