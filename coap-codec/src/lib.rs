@@ -3,8 +3,10 @@
 //! link format (RFC 6690), with a poll-driven endpoint that owns no socket or clock.
 //!
 //! # Status
-//! This release holds the crate's time type, [`time::Instant`], shared with `lwm2m-model`; the
-//! message codec and the endpoint are being built (see the workspace `CHANGELOG.md`).
+//! Built so far: the RFC 7252 message layer ([`wire`]: checked `Message` view, option registry,
+//! `MessageBuilder`, typed format errors with the prescribed reaction) and the shared
+//! [`time::Instant`]. RFC 8323 framing, block-wise, Observe values, URIs, the HTTP mapping and
+//! the endpoint are still to come (see the workspace `CHANGELOG.md`).
 //!
 //! ```
 //! use coap_codec::time::Instant;
@@ -30,3 +32,4 @@ extern crate alloc;
 extern crate std;
 
 pub mod time;
+pub mod wire;

@@ -1,0 +1,260 @@
+//! The checked view of a CoAP message over UDP (RFC 7252 §3): validated once on construction,
+//! after which every accessor is infallible.
+
+use super::{decode_uint, DecodeError, Malformed, MessageId, MessageType, OptionNumber};
+use crate::wire::Code;
+
+/// One step of the option walk.
+pub(crate) enum Step {
+    /// An option: its number, where its value starts and ends, and where the next one starts.
+    Option { number: u16, start: usize, end: usize },
+    /// The payload marker at this offset.
+    Marker,
+    /// The end of the message.
+    End,
+}
+
+/// Reads the option at `pos` after option number `prev` (RFC 7252 §3.1).
+pub(crate) fn read_option(b: &[u8], pos: usize, prev: u16) -> Result<Step, (Malformed, usize)> {
+    let Some(&byte) = b.get(pos) else { return Ok(Step::End) };
+    if byte == 0xFF {
+        return Ok(Step::Marker);
+    }
+    let mut at = pos + 1;
+    // RFC 7252 §3.1: 13 and 14 take one and two extended bytes; 15 is reserved.
+    let mut ext = |nibble: u8, reserved: Malformed| -> Result<u32, (Malformed, usize)> {
+        match nibble {
+            0..=12 => Ok(u32::from(nibble)),
+            13 => {
+                let v = *b.get(at).ok_or((Malformed::TruncatedOption, at))?;
+                at += 1;
+                Ok(u32::from(v) + 13)
+            }
+            14 => {
+                let hi = *b.get(at).ok_or((Malformed::TruncatedOption, at))?;
+                let lo = *b.get(at + 1).ok_or((Malformed::TruncatedOption, at))?;
+                at += 2;
+                Ok(u32::from(u16::from_be_bytes([hi, lo])) + 269)
+            }
+            _ => Err((reserved, pos)),
+        }
+    };
+    let delta = ext(byte >> 4, Malformed::ReservedOptionDelta)?;
+    let len = ext(byte & 0x0F, Malformed::ReservedOptionLength)?;
+    let number = u32::from(prev) + delta;
+    let number = u16::try_from(number).map_err(|_| (Malformed::OptionNumberTooLarge, pos))?;
+    let end = at + len as usize;
+    if end > b.len() {
+        return Err((Malformed::TruncatedOption, at));
+    }
+    Ok(Step::Option { number, start: at, end })
+}
+
+/// A CoAP message: a buffer that passed every format check of RFC 7252 §3.
+///
+/// The guarantee: once [`Message::new_checked`] returns `Ok`, no accessor can fail or panic.
+/// Option-level rules (length range, repetition, RFC 7252 §5.4.3, §5.4.5) are not format
+/// errors: [`Message::option_problems`] lists them so the caller can apply §5.4.1.
+///
+/// ```
+/// use coap_codec::wire::{Code, Message, MessageType, OptionNumber};
+/// // RFC 7252 Appendix A, Figure 16's request: CON GET /temperature, MID 0x7d34.
+/// let bytes = b"\x40\x01\x7d\x34\xbbtemperature";
+/// let m = Message::new_checked(&bytes[..])?;
+/// assert_eq!((m.message_type(), m.code(), m.message_id().0), (MessageType::Confirmable, Code::GET, 0x7d34));
+/// let opt = m.options().next().unwrap();
+/// assert_eq!((opt.number, opt.value), (OptionNumber::URI_PATH, &b"temperature"[..]));
+/// assert!(m.payload().is_empty());
+/// # Ok::<(), coap_codec::wire::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<B> {
+    buf: B,
+    token_start: usize,
+    options_start: usize,
+    options_end: usize,
+}
+
+/// One option of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoapOption<'a> {
+    /// The option number.
+    pub number: OptionNumber,
+    /// The raw value.
+    pub value: &'a [u8],
+}
+
+/// An option-level rule an option breaks (RFC 7252 §5.4.3, §5.4.5): the caller treats it like
+/// an unrecognised option (§5.4.1: critical → 4.02 Bad Option or reject; elective → ignore).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionProblem {
+    /// A value length outside the registered range (RFC 7252 §5.4.3).
+    #[error("RFC 7252 §5.4.3: length {len} outside {min}-{max}")]
+    Length {
+        /// The value's length.
+        len: usize,
+        /// The registered minimum.
+        min: u16,
+        /// The registered maximum.
+        max: u16,
+    },
+    /// A second occurrence of a non-repeatable option (RFC 7252 §5.4.5).
+    #[error("RFC 7252 §5.4.5: option repeated")]
+    Repeated,
+}
+
+impl<B: AsRef<[u8]>> Message<B> {
+    /// Validates `buf` as a message: header, version, token length and token, code class,
+    /// the Empty-message rule, every option's encoding and the payload marker.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming the rule ([`Malformed`]); [`DecodeError::reaction`] says
+    /// whether to answer with RST.
+    pub fn new_checked(buf: B) -> Result<Self, DecodeError> {
+        let b = buf.as_ref();
+        let err = |kind, offset, header| DecodeError { kind, offset, header };
+        let [b0, code, hi, lo, ..] = *b else { return Err(err(Malformed::TooShort, b.len(), None)) };
+        let header = Some((MessageType::from_bits(b0 >> 4), MessageId(u16::from_be_bytes([hi, lo]))));
+        let err = |kind, offset| DecodeError { kind, offset, header };
+        if b0 >> 6 != 1 {
+            return Err(err(Malformed::UnsupportedVersion(b0 >> 6), 0)); // RFC 7252 §3
+        }
+        let (token_start, token_len) = match b0 & 0x0F {
+            n @ 0..=8 => (4, usize::from(n)),
+            // RFC 8974 §2.1: 13 and 14 carry the length in one or two more bytes.
+            13 => (5, usize::from(*b.get(4).ok_or(err(Malformed::TruncatedToken, 4))?) + 13),
+            14 => {
+                let x = b.get(4..6).ok_or(err(Malformed::TruncatedToken, 4))?;
+                let v = x.iter().fold(0usize, |acc, &y| (acc << 8) | usize::from(y));
+                (6, v + 269)
+            }
+            n => return Err(err(Malformed::ReservedTokenLength(n), 0)), // RFC 7252 §3
+        };
+        let options_start = token_start + token_len;
+        if options_start > b.len() {
+            return Err(err(Malformed::TruncatedToken, token_start));
+        }
+        let code = Code(code);
+        if matches!(code.class(), 1 | 6 | 7) {
+            return Err(err(Malformed::ReservedCodeClass(code.class()), 1)); // RFC 7252 §12.1
+        }
+        if code.is_empty() && b.len() > 4 {
+            return Err(err(Malformed::EmptyWithContent, 4)); // RFC 7252 §4.1
+        }
+        let mut pos = options_start;
+        let mut prev = 0u16;
+        let options_end = loop {
+            match read_option(b, pos, prev).map_err(|(kind, at)| err(kind, at))? {
+                Step::Option { number, end, .. } => {
+                    prev = number;
+                    pos = end;
+                }
+                Step::Marker if pos + 1 == b.len() => {
+                    return Err(err(Malformed::EmptyPayloadAfterMarker, pos)); // RFC 7252 §3
+                }
+                Step::Marker | Step::End => break pos,
+            }
+        };
+        Ok(Self { buf, token_start, options_start, options_end })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.buf.as_ref()
+    }
+
+    fn byte(&self, i: usize) -> u8 {
+        self.bytes().get(i).copied().unwrap_or(0)
+    }
+
+    /// The message type.
+    pub fn message_type(&self) -> MessageType {
+        MessageType::from_bits(self.byte(0) >> 4)
+    }
+
+    /// The code.
+    pub fn code(&self) -> Code {
+        Code(self.byte(1))
+    }
+
+    /// The message id.
+    pub fn message_id(&self) -> MessageId {
+        MessageId(u16::from_be_bytes([self.byte(2), self.byte(3)]))
+    }
+
+    /// The token (0-8 bytes, or up to 65,804 with RFC 8974 extended lengths).
+    pub fn token(&self) -> &[u8] {
+        self.bytes().get(self.token_start..self.options_start).unwrap_or(&[])
+    }
+
+    /// The options, in order (ascending numbers; repeats keep their order).
+    pub fn options(&self) -> Options<'_> {
+        Options { bytes: self.bytes().get(..self.options_end).unwrap_or(&[]), pos: self.options_start, prev: 0 }
+    }
+
+    /// The first value of option `number`.
+    pub fn option(&self, number: OptionNumber) -> Option<&[u8]> {
+        self.options().find(|o| o.number == number).map(|o| o.value)
+    }
+
+    /// The first value of a uint option (RFC 7252 §3.2), if present and at most 4 bytes.
+    pub fn uint_option(&self, number: OptionNumber) -> Option<u32> {
+        self.option(number).and_then(decode_uint)
+    }
+
+    /// The payload (empty when there is no payload marker).
+    pub fn payload(&self) -> &[u8] {
+        self.bytes().get(self.options_end + 1..).unwrap_or(&[])
+    }
+
+    /// The whole message.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes()
+    }
+
+    /// Options that break an option-level rule, with the problem (RFC 7252 §5.4.3, §5.4.5).
+    ///
+    /// ```
+    /// use coap_codec::wire::{Message, OptionNumber, OptionProblem};
+    /// // Two Content-Format options (not repeatable), the second 3 bytes long (max 2).
+    /// let m = Message::new_checked(&[0x50u8, 0x45, 0, 1, 0xC1, 0x00, 0x03, 1, 2, 3][..])?;
+    /// let problems: Vec<_> = m.option_problems().collect();
+    /// assert_eq!(problems[0].1, OptionProblem::Repeated);
+    /// assert_eq!(problems[1].1, OptionProblem::Length { len: 3, min: 0, max: 2 });
+    /// # Ok::<(), coap_codec::wire::DecodeError>(())
+    /// ```
+    pub fn option_problems(&self) -> impl Iterator<Item = (CoapOption<'_>, OptionProblem)> + '_ {
+        let mut last: Option<OptionNumber> = None;
+        self.options().flat_map(move |o| {
+            let repeated = last == Some(o.number) && !o.number.is_repeatable();
+            last = Some(o.number);
+            let length = o.number.length_range().and_then(|(min, max)| {
+                let len = o.value.len();
+                (len < usize::from(min) || len > usize::from(max)).then_some(OptionProblem::Length { len, min, max })
+            });
+            repeated.then_some((o, OptionProblem::Repeated)).into_iter().chain(length.map(|p| (o, p)))
+        })
+    }
+}
+
+/// Iterator over a checked message's options.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    prev: u16,
+}
+
+impl<'a> Iterator for Options<'a> {
+    type Item = CoapOption<'a>;
+    fn next(&mut self) -> Option<CoapOption<'a>> {
+        match read_option(self.bytes, self.pos, self.prev) {
+            Ok(Step::Option { number, start, end }) => {
+                self.prev = number;
+                self.pos = end;
+                Some(CoapOption { number: OptionNumber(number), value: self.bytes.get(start..end)? })
+            }
+            _ => None,
+        }
+    }
+}
