@@ -169,7 +169,13 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
 
     /// The exact encoded size.
     pub fn encoded_len(&self) -> usize {
-        let mut len = 4 + self.token_header().1 + self.token.len();
+        4 + self.token_header().1 + self.token.len() + self.body_len()
+    }
+
+    /// Bytes of the options, payload marker and payload: what follows the token in every
+    /// framing (RFC 7252 §3; RFC 8323 §3.2 calls its length "Len").
+    pub(crate) fn body_len(&self) -> usize {
+        let mut len = 0;
         let mut prev = 0usize;
         for e in self.sorted().iter().flatten() {
             let delta = usize::from(e.number) - prev;
@@ -181,6 +187,14 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             len += 1 + self.payload.len();
         }
         len
+    }
+
+    pub(crate) fn token_bytes(&self) -> &'a [u8] {
+        self.token
+    }
+
+    pub(crate) fn code_value(&self) -> Code {
+        self.code
     }
 
     /// Writes the message into `out`; returns its length. Nothing is written on error.
@@ -200,6 +214,12 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             _ => {}
         }
         w.put(self.token);
+        self.write_body(&mut w);
+        Ok(need)
+    }
+
+    /// Writes the options, payload marker and payload.
+    pub(crate) fn write_body(&self, w: &mut Writer<'_>) {
         let mut prev = 0usize;
         for e in self.sorted().iter().flatten() {
             let value = e.value.bytes();
@@ -219,17 +239,17 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             w.put(&[0xFF]);
             w.put(self.payload);
         }
-        Ok(need)
     }
 }
 
-struct Writer<'o> {
-    out: &'o mut [u8],
-    pos: usize,
+/// Writes into a buffer already checked to be large enough.
+pub(crate) struct Writer<'o> {
+    pub(crate) out: &'o mut [u8],
+    pub(crate) pos: usize,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) {
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.pos + bytes.len();
         if let Some(dst) = self.out.get_mut(self.pos..end) {
             dst.copy_from_slice(bytes);

@@ -46,6 +46,9 @@ pub enum Malformed {
     /// An option number above 65535 (RFC 7252 §3.1, §12.2).
     #[error("option number above 65535")]
     OptionNumberTooLarge,
+    /// A WebSocket message whose Len nibble is not 0 (RFC 8323 §4.2).
+    #[error("WebSocket Len {0} is not 0")]
+    WebSocketLength(u8),
     /// A payload marker with no payload after it (RFC 7252 §3).
     #[error("payload marker without payload")]
     EmptyPayloadAfterMarker,
@@ -58,6 +61,7 @@ impl Malformed {
             Self::TooShort | Self::UnsupportedVersion(_) | Self::EmptyPayloadAfterMarker => "RFC 7252 §3",
             Self::ReservedTokenLength(_) | Self::TruncatedToken => "RFC 7252 §3 / RFC 8974 §2.1",
             Self::EmptyWithContent => "RFC 7252 §4.1",
+            Self::WebSocketLength(_) => "RFC 8323 §4.2",
             Self::ReservedCodeClass(_) => "RFC 7252 §4.2, §4.3, §12.1",
             Self::ReservedOptionDelta
             | Self::ReservedOptionLength

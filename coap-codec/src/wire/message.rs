@@ -245,6 +245,13 @@ pub struct Options<'a> {
     prev: u16,
 }
 
+impl<'a> Options<'a> {
+    /// Options encoded in `bytes` (which end where the options end).
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0, prev: 0 }
+    }
+}
+
 impl<'a> Iterator for Options<'a> {
     type Item = CoapOption<'a>;
     fn next(&mut self) -> Option<CoapOption<'a>> {

@@ -24,6 +24,7 @@ mod error;
 mod header;
 mod message;
 mod option;
+pub mod tcp;
 
 pub use builder::MessageBuilder;
 pub use error::{DecodeError, EncodeError, Malformed, Reaction};
