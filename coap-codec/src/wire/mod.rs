@@ -25,9 +25,11 @@ mod header;
 mod message;
 mod option;
 pub mod tcp;
+mod value;
 
 pub use builder::MessageBuilder;
 pub use error::{DecodeError, EncodeError, Malformed, Reaction};
 pub use header::{Code, MessageId, MessageType};
 pub use message::{CoapOption, Message, OptionProblem, Options};
 pub use option::{decode_uint, encode_uint, OptionFormat, OptionNumber};
+pub use value::{Block, ContentFormat, NoResponse, Observe};
