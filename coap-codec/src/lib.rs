@@ -16,6 +16,9 @@
 //! assert_eq!((sent + Duration::from_secs(2)).as_millis(), 2_000);
 //! ```
 //!
+//! [`link_format`] parses and writes the CoRE Link Format (RFC 6690) of `/.well-known/core`
+//! without allocating.
+//!
 //! # Features
 //! `std` (default; implies `alloc`), `alloc`, `serde`, `arbitrary`. With `--no-default-features`
 //! the crate needs neither `std` nor an allocator.
@@ -31,5 +34,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod link_format;
 pub mod time;
 pub mod wire;
