@@ -90,12 +90,14 @@ pub fn decode_frame(input: &[u8]) -> Result<Status<TcpMessage<'_>>, DecodeError>
     let Some(ext_field) = input.get(1..1 + ext) else {
         return Ok(Status::Partial(NonZeroUsize::new(1 + ext - input.len()).unwrap_or(NonZeroUsize::MIN)));
     };
-    let ext_value = ext_field.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let ext_value = ext_field.iter().fold(0usize, |acc, &b| acc.saturating_mul(256).saturating_add(usize::from(b)));
+    // Saturating: on a 32-bit target a 4-byte extended length plus 65,805 can overflow usize;
+    // such a frame can never arrive whole, so it stays Partial.
     let len = match first >> 4 {
         n @ 0..=12 => usize::from(n),
-        13 => ext_value + 13,
-        14 => ext_value + 269,
-        _ => ext_value + 65_805,
+        13 => ext_value.saturating_add(13),
+        14 => ext_value.saturating_add(269),
+        _ => ext_value.saturating_add(65_805),
     };
     let tkl = usize::from(first & 0x0F);
     if tkl > 8 {
@@ -103,7 +105,7 @@ pub fn decode_frame(input: &[u8]) -> Result<Status<TcpMessage<'_>>, DecodeError>
         return Err(err(Malformed::ReservedTokenLength(first & 0x0F), 0));
     }
     let header = 1 + ext + 1;
-    let total = header + tkl + len;
+    let total = (header + tkl).saturating_add(len);
     let Some(frame) = input.get(..total) else {
         return Ok(Status::Partial(NonZeroUsize::new(total - input.len()).unwrap_or(NonZeroUsize::MIN)));
     };
