@@ -37,4 +37,5 @@ extern crate std;
 
 pub mod link_format;
 pub mod time;
+pub mod uri;
 pub mod wire;

@@ -1,0 +1,86 @@
+//! URIs to options and back (RFC 7252 §6.3-6.5): the spec's equivalence examples, IP literals,
+//! default ports, dot segments, errors, and a compose/parse round trip.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use coap_codec::uri::{compose, Scheme, Uri, UriError};
+use coap_codec::wire::*;
+use proptest::prelude::*;
+
+/// The options a URI turns into, as (number, value) pairs.
+fn options(uri: &str) -> Result<Vec<(u16, Vec<u8>)>, UriError> {
+    let mut scratch = [0u8; 512];
+    let mut b = MessageBuilder::<40>::new(MessageType::Confirmable, Code::GET, MessageId(1));
+    Uri::parse(uri)?.add_options(&mut b, &mut scratch)?;
+    let mut out = [0u8; 1024];
+    let n = b.encode(&mut out).unwrap();
+    let m = Message::new_checked(&out[..n]).unwrap();
+    Ok(m.options().map(|o| (o.number.0, o.value.to_vec())).collect())
+}
+
+#[test]
+fn rfc7252_6_3_equivalent_uris_give_the_same_options() {
+    let a = options("coap://example.com:5683/~sensors/temp.xml").unwrap();
+    assert_eq!(a, options("coap://EXAMPLE.com/%7Esensors/temp.xml").unwrap());
+    assert_eq!(a, options("coap://EXAMPLE.com:/%7esensors/temp.xml").unwrap());
+    assert_eq!(a, vec![(3, b"example.com".to_vec()), (11, b"~sensors".to_vec()), (11, b"temp.xml".to_vec())]);
+}
+
+#[test]
+fn ip_literals_default_ports_and_dots() {
+    // An IP literal is the destination: no Uri-Host (RFC 7252 §6.4 step 5).
+    assert_eq!(options("coap://[2001:db8::2:1]/").unwrap(), vec![]);
+    assert_eq!(options("coap://192.0.2.1:61616/a").unwrap(), vec![(7, vec![0xF0, 0xB0]), (11, b"a".to_vec())]);
+    // Default ports per scheme are left out (RFC 7252 §6.4 step 7; RFC 8323 §8).
+    for (uri, port) in [
+        ("coaps://h:5684/", None),
+        ("coaps://h:5683/", Some(5683u32)),
+        ("coap+ws://h:80/", None),
+        ("coaps+tcp://h/", None),
+    ] {
+        let o = options(uri).unwrap();
+        assert_eq!(o.iter().find(|(n, _)| *n == 7).map(|(_, v)| decode_uint(v).unwrap()), port, "{uri}");
+    }
+    assert_eq!(options("coap://h/a/b/../../c/./d").unwrap()[1..], [(11, b"c".to_vec()), (11, b"d".to_vec())]);
+    assert_eq!(options("coap://h/a/").unwrap()[1..], [(11, b"a".to_vec()), (11, b"".to_vec())]);
+}
+
+#[test]
+fn uris_that_cannot_become_options() {
+    assert_eq!(Uri::parse("/relative"), Err(UriError::NotAbsolute));
+    assert_eq!(Uri::parse("http://example.com/"), Err(UriError::UnsupportedScheme));
+    assert_eq!(Uri::parse("coap://example.com/#frag"), Err(UriError::Fragment));
+    assert_eq!(Uri::parse("coap://:5683/"), Err(UriError::InvalidAuthority));
+    assert_eq!(Uri::parse("coap://h:99999/"), Err(UriError::InvalidAuthority));
+    assert_eq!(options("coap://h/%zz"), Err(UriError::InvalidPercentEncoding));
+    let mut tiny = [0u8; 3];
+    let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::GET, MessageId(1));
+    assert_eq!(
+        Uri::parse("coap://long-host/").unwrap().add_options(&mut b, &mut tiny),
+        Err(UriError::ScratchTooSmall(4))
+    );
+}
+
+proptest! {
+    #[test]
+    fn compose_then_parse_round_trips(
+        host in "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,5})?",
+        port in prop::sample::select(vec![5683u16, 5684, 61616]),
+        segs in prop::collection::vec("[a-zA-Z0-9 ~%&=?:@/é-]{1,8}", 0..4),
+        queries in prop::collection::vec("[a-z0-9 &=?/é]{1,8}", 0..3),
+    ) {
+        let mut out = [0u8; 512];
+        let path: Vec<&[u8]> = segs.iter().map(|s| s.as_bytes()).collect();
+        let query: Vec<&[u8]> = queries.iter().map(|s| s.as_bytes()).collect();
+        let n = compose(Scheme::Coap, &host, port, path.iter().copied(), query.iter().copied(), &mut out).unwrap();
+        let uri = core::str::from_utf8(&out[..n]).unwrap();
+        let got = options(uri).unwrap();
+        let mut want = vec![(3u16, host.as_bytes().to_vec())];
+        if port != 5683 {
+            let (b, len) = encode_uint(u32::from(port));
+            want.push((7, b[..len].to_vec()));
+        }
+        want.extend(segs.iter().map(|s| (11u16, s.as_bytes().to_vec())));
+        want.extend(queries.iter().map(|s| (15u16, s.as_bytes().to_vec())));
+        prop_assert_eq!(got, want, "{}", uri);
+    }
+}
