@@ -203,6 +203,10 @@ impl<'a> Uri<'a> {
                 }
             }
         }
+        // RFC 7252 §6.4 step 8: a path that resolves to "/" gives no Uri-Path ("/./" is "/").
+        if n == 1 && segs.first() == Some(&"") {
+            n = 0;
+        }
         for seg in segs.iter().take(n) {
             let (v, rest) = decode_into(seg, scratch, false)?;
             b.option(OptionNumber::URI_PATH, v).map_err(UriError::Option)?;
@@ -242,12 +246,10 @@ fn decode_into<'b>(s: &str, scratch: &'b mut [u8], lower: bool) -> Result<(&'b [
             (hi << 4) | lo
         } else {
             i += 1;
-            if lower {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            }
+            c
         };
+        // RFC 7252 §6.4 step 5: the host is lower-cased, also where it was percent-encoded.
+        let byte = if lower { byte.to_ascii_lowercase() } else { byte };
         *scratch.get_mut(n).ok_or(UriError::ScratchTooSmall(n + 1))? = byte;
         n += 1;
     }

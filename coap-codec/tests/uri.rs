@@ -22,6 +22,8 @@ fn rfc7252_6_3_equivalent_uris_give_the_same_options() {
     let a = options("coap://example.com:5683/~sensors/temp.xml").unwrap();
     assert_eq!(a, options("coap://EXAMPLE.com/%7Esensors/temp.xml").unwrap());
     assert_eq!(a, options("coap://EXAMPLE.com:/%7esensors/temp.xml").unwrap());
+    // A percent-encoded host letter is lower-cased too (found by the coap_uri fuzz target).
+    assert_eq!(a, options("coap://%45xample.com/~sensors/temp.xml").unwrap());
     assert_eq!(a, vec![(3, b"example.com".to_vec()), (11, b"~sensors".to_vec()), (11, b"temp.xml".to_vec())]);
 }
 
@@ -42,6 +44,9 @@ fn ip_literals_default_ports_and_dots() {
     }
     assert_eq!(options("coap://h/a/b/../../c/./d").unwrap()[1..], [(11, b"c".to_vec()), (11, b"d".to_vec())]);
     assert_eq!(options("coap://h/a/").unwrap()[1..], [(11, b"a".to_vec()), (11, b"".to_vec())]);
+    // "/./" and "/a/.." resolve to "/", which has no Uri-Path (found by the coap_uri fuzz target).
+    assert_eq!(options("coap://h/./").unwrap().len(), 1);
+    assert_eq!(options("coap://h/a/..").unwrap().len(), 1);
 }
 
 #[test]
