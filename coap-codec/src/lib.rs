@@ -6,7 +6,7 @@
 //! Built so far: the RFC 7252 message layer ([`wire`]: checked `Message` view, option registry,
 //! `MessageBuilder`, typed format errors with the prescribed reaction, typed Block, Observe,
 //! Content-Format and No-Response values), RFC 8323 framing ([`wire::tcp`]), the CoRE link
-//! format ([`link_format`]) and the shared [`time::Instant`]. URIs, the HTTP mapping, block-wise
+//! format ([`link_format`]), URIs ([`uri`]) and the shared [`time::Instant`]. The HTTP mapping, block-wise
 //! and Observe state, and the endpoint are still to come (see the workspace `CHANGELOG.md`).
 //!
 //! ```
