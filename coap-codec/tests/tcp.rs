@@ -137,3 +137,46 @@ proptest! {
         }
     }
 }
+
+mod signals {
+    use coap_codec::wire::signal::{Signal, SignalError, DEFAULT_MAX_MESSAGE_SIZE};
+    use coap_codec::wire::tcp::{decode_frame, Status};
+    use coap_codec::wire::Code;
+
+    fn signal(bytes: &[u8]) -> Result<Signal<'_>, SignalError> {
+        let Status::Complete { item, .. } = decode_frame(bytes).unwrap() else { panic!("partial") };
+        Signal::from_message(&item)
+    }
+
+    #[test]
+    fn every_signal_reads_its_options() {
+        // RFC 8323 §5.3: an empty CSM means 1152 bytes and no block-wise.
+        assert_eq!(
+            signal(&[0x00, 0xE1]),
+            Ok(Signal::Csm { max_message_size: DEFAULT_MAX_MESSAGE_SIZE, block_wise_transfer: false })
+        );
+        assert_eq!(signal(&[0x10, 0xE2, 0x20]), Ok(Signal::Ping { custody: true }));
+        assert_eq!(signal(&[0x00, 0xE3]), Ok(Signal::Pong { custody: false }));
+        // Release with Alternative-Address "h" and Hold-Off 30 s.
+        assert_eq!(
+            signal(&[0x40, 0xE4, 0x21, b'h', 0x21, 30]),
+            Ok(Signal::Release { alternative_address: Some(&b"h"[..]), hold_off: Some(30) })
+        );
+        // Abort naming Bad-CSM-Option 9, with a diagnostic payload.
+        assert_eq!(
+            signal(&[0x50, 0xE5, 0x21, 9, 0xFF, b'n', b'o']),
+            Ok(Signal::Abort { bad_csm_option: Some(9), diagnostic: &b"no"[..] })
+        );
+    }
+
+    #[test]
+    fn unknown_critical_options_and_non_signals_are_refused() {
+        // CSM with option 3 (odd: critical, unknown) must lead to an Abort (RFC 8323 §5.3).
+        assert_eq!(signal(&[0x10, 0xE1, 0x30]), Err(SignalError::UnknownCriticalOption(3)));
+        // An unknown elective (even) option is ignored.
+        assert!(signal(&[0x10, 0xE1, 0x60]).is_ok());
+        assert_eq!(signal(&[0x00, 0x45]), Err(SignalError::NotASignal(Code::CONTENT)));
+        // Max-Message-Size longer than 4 bytes.
+        assert_eq!(signal(&[0x60, 0xE1, 0x25, 1, 2, 3, 4, 5]), Err(SignalError::InvalidValue(2)));
+    }
+}

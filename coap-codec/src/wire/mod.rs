@@ -24,6 +24,7 @@ mod error;
 mod header;
 mod message;
 mod option;
+pub mod signal;
 pub mod tcp;
 mod value;
 

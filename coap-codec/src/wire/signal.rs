@@ -1,0 +1,113 @@
+//! Signalling messages on reliable transports (RFC 8323 §5): 7.01 CSM, 7.02 Ping, 7.03 Pong,
+//! 7.04 Release and 7.05 Abort, with their options. Signal option numbers are scoped to their
+//! code, so they are read here rather than through the request/response registry.
+
+use super::tcp::TcpMessage;
+use super::{decode_uint, Code};
+
+/// RFC 8323 §5.3.1: a peer that sent no Max-Message-Size accepts 1152 bytes.
+pub const DEFAULT_MAX_MESSAGE_SIZE: u32 = 1152;
+
+/// A signalling message read from a [`TcpMessage`] with a 7.xx code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal<'a> {
+    /// 7.01 Capabilities and Settings (RFC 8323 §5.3).
+    Csm {
+        /// Max-Message-Size (option 2), or 1152 when absent (§5.3.1).
+        max_message_size: u32,
+        /// Block-Wise-Transfer (option 4, empty): the peer supports RFC 7959 and BERT (§5.3.2).
+        block_wise_transfer: bool,
+    },
+    /// 7.02 Ping; `custody` (option 2) asks the peer to hold the Pong until it has processed
+    /// earlier messages (§5.4.1).
+    Ping {
+        /// The Custody option.
+        custody: bool,
+    },
+    /// 7.03 Pong (§5.4).
+    Pong {
+        /// The Custody option.
+        custody: bool,
+    },
+    /// 7.04 Release: the peer wants the connection closed (§5.5).
+    Release {
+        /// The first Alternative-Address (option 2) to reconnect to.
+        alternative_address: Option<&'a [u8]>,
+        /// Hold-Off (option 4): seconds to wait before reconnecting.
+        hold_off: Option<u32>,
+    },
+    /// 7.05 Abort: the connection is being torn down (§5.6).
+    Abort {
+        /// Bad-CSM-Option (option 2): the CSM option that caused the abort.
+        bad_csm_option: Option<u32>,
+        /// A diagnostic payload (UTF-8 text, §5.6).
+        diagnostic: &'a [u8],
+    },
+}
+
+/// Why a signal cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignalError {
+    /// Not a 7.01-7.05 code.
+    #[error("RFC 8323 §5: code {0} is not a known signal")]
+    NotASignal(Code),
+    /// A critical (odd-numbered) option this implementation does not know: the receiver must
+    /// abort the connection, naming it in Bad-CSM-Option (RFC 8323 §5.3, §5.6).
+    #[error("RFC 8323 §5.3: unknown critical signal option {0}")]
+    UnknownCriticalOption(u16),
+    /// A known option with a value that is not a valid uint of its length.
+    #[error("RFC 8323 §5: option {0} has an invalid value")]
+    InvalidValue(u16),
+}
+
+impl<'a> Signal<'a> {
+    /// Reads the signal a message carries.
+    ///
+    /// # Errors
+    /// [`SignalError::NotASignal`], [`SignalError::UnknownCriticalOption`],
+    /// [`SignalError::InvalidValue`].
+    ///
+    /// ```
+    /// use coap_codec::wire::signal::Signal;
+    /// use coap_codec::wire::tcp::{decode_frame, Status};
+    /// // 7.01 CSM with Max-Message-Size 1152 and Block-Wise-Transfer.
+    /// let Status::Complete { item, .. } = decode_frame(&[0x40, 0xE1, 0x22, 0x04, 0x80, 0x20]).unwrap() else { panic!() };
+    /// assert_eq!(Signal::from_message(&item), Ok(Signal::Csm { max_message_size: 1152, block_wise_transfer: true }));
+    /// ```
+    pub fn from_message(m: &TcpMessage<'a>) -> Result<Self, SignalError> {
+        let code = m.code();
+        let uint = |n: u16, max_len: usize| -> Result<Option<u32>, SignalError> {
+            match m.options().find(|o| o.number.0 == n) {
+                None => Ok(None),
+                Some(o) if o.value.len() <= max_len => {
+                    decode_uint(o.value).map(Some).ok_or(SignalError::InvalidValue(n))
+                }
+                Some(_) => Err(SignalError::InvalidValue(n)),
+            }
+        };
+        let has = |n: u16| m.options().any(|o| o.number.0 == n);
+        // Options each signal defines; any other odd number is an unknown critical option.
+        let known: &[u16] = match code {
+            Code::CSM | Code::RELEASE => &[2, 4],
+            Code::PING | Code::PONG | Code::ABORT => &[2],
+            other => return Err(SignalError::NotASignal(other)),
+        };
+        if let Some(o) = m.options().find(|o| o.number.0 & 1 == 1 && !known.contains(&o.number.0)) {
+            return Err(SignalError::UnknownCriticalOption(o.number.0));
+        }
+        Ok(match code {
+            Code::CSM => Self::Csm {
+                max_message_size: uint(2, 4)?.unwrap_or(DEFAULT_MAX_MESSAGE_SIZE),
+                block_wise_transfer: has(4),
+            },
+            Code::PING => Self::Ping { custody: has(2) },
+            Code::PONG => Self::Pong { custody: has(2) },
+            Code::RELEASE => Self::Release {
+                alternative_address: m.options().find(|o| o.number.0 == 2).map(|o| o.value),
+                hold_off: uint(4, 3)?,
+            },
+            _ => Self::Abort { bad_csm_option: uint(2, 2)?, diagnostic: m.payload() },
+        })
+    }
+}
