@@ -296,7 +296,13 @@ pub fn compose<'x>(
     for seg in path {
         any_path = true;
         w.byte(b'/')?;
-        w.encoded(seg, b":@")?;
+        match seg {
+            // A segment that is `.` or `..` as data must not read back as a dot segment
+            // (RFC 3986 §5.2.4 would remove it), so its dots are percent-encoded.
+            b"." => fmt::Write::write_str(&mut w, "%2E")?,
+            b".." => fmt::Write::write_str(&mut w, "%2E%2E")?,
+            _ => w.encoded(seg, b":@")?,
+        }
     }
     if !any_path {
         w.byte(b'/')?;
