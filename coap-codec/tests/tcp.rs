@@ -139,13 +139,50 @@ proptest! {
 }
 
 mod signals {
-    use coap_codec::wire::signal::{Signal, SignalError, DEFAULT_MAX_MESSAGE_SIZE};
+    use coap_codec::wire::signal::{self, Signal, SignalError, DEFAULT_MAX_MESSAGE_SIZE};
     use coap_codec::wire::tcp::{decode_frame, Status};
-    use coap_codec::wire::Code;
+    use coap_codec::wire::{Code, OptionFormat, OptionProblem};
 
     fn signal(bytes: &[u8]) -> Result<Signal<'_>, SignalError> {
         let Status::Complete { item, .. } = decode_frame(bytes).unwrap() else { panic!("partial") };
         Signal::from_message(&item)
+    }
+
+    fn problems(bytes: &[u8]) -> Vec<(u16, OptionProblem)> {
+        let Status::Complete { item, .. } = decode_frame(bytes).unwrap() else { panic!("partial") };
+        item.option_problems().map(|(o, p)| (o.number.0, p)).collect()
+    }
+
+    #[test]
+    fn signal_options_are_judged_by_their_own_rows() {
+        // RFC 8323 §5.3.2: Block-Wise-Transfer (4) in a CSM is empty; as ETag (4) in a request it
+        // would be too short, but in a signal the CSM row applies.
+        assert_eq!(problems(&[0x10, 0xE1, 0x40]), []);
+        assert_eq!(problems(&[0x10, 0x01, 0x40]), [(4, OptionProblem::Length { len: 0, min: 1, max: 8 })]);
+        // Hold-Off is 0-3 bytes (§5.5.2); Alternative-Address repeats (§5.5.1); Custody does not.
+        assert_eq!(problems(&[0x50, 0xE4, 0x44, 1, 2, 3, 4]), [(4, OptionProblem::Length { len: 4, min: 0, max: 3 })]);
+        assert_eq!(problems(&[0x40, 0xE4, 0x21, b'a', 0x01, b'b']), []);
+        assert_eq!(problems(&[0x20, 0xE2, 0x20, 0x00]), [(2, OptionProblem::Repeated)]);
+        // Bad-CSM-Option is 0-2 bytes (§5.6.1); an unknown elective signal option is not judged.
+        assert_eq!(problems(&[0x40, 0xE5, 0x23, 1, 2, 3]), [(2, OptionProblem::Length { len: 3, min: 0, max: 2 })]);
+        assert_eq!(problems(&[0x20, 0xE5, 0x61, 7]), []);
+        let row = signal::option(Code::CSM, 2).unwrap();
+        assert_eq!(
+            (row.name, row.format, row.repeatable, row.min, row.max),
+            ("Max-Message-Size", OptionFormat::Uint, false, 0, 4)
+        );
+        for (code, n, name) in [
+            (Code::CSM, 4, "Block-Wise-Transfer"),
+            (Code::PING, 2, "Custody"),
+            (Code::PONG, 2, "Custody"),
+            (Code::RELEASE, 2, "Alternative-Address"),
+            (Code::RELEASE, 4, "Hold-Off"),
+            (Code::ABORT, 2, "Bad-CSM-Option"),
+        ] {
+            assert_eq!(signal::option(code, n).map(|r| r.name), Some(name));
+        }
+        assert_eq!(signal::option(Code::ABORT, 4), None);
+        assert_eq!(signal::option(Code::GET, 2), None);
     }
 
     #[test]

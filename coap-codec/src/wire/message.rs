@@ -224,17 +224,29 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// # Ok::<(), coap_codec::wire::DecodeError>(())
     /// ```
     pub fn option_problems(&self) -> impl Iterator<Item = (CoapOption<'_>, OptionProblem)> + '_ {
-        let mut last: Option<OptionNumber> = None;
-        self.options().flat_map(move |o| {
-            let repeated = last == Some(o.number) && !o.number.is_repeatable();
-            last = Some(o.number);
-            let length = o.number.length_range().and_then(|(min, max)| {
-                let len = o.value.len();
-                (len < usize::from(min) || len > usize::from(max)).then_some(OptionProblem::Length { len, min, max })
-            });
-            repeated.then_some((o, OptionProblem::Repeated)).into_iter().chain(length.map(|p| (o, p)))
-        })
+        problems(self.options(), |n| (n.is_repeatable(), n.length_range()))
     }
+}
+
+/// The option-level problems of `options` under `rules` (repeatable, length range) for each
+/// number: the registry for requests and responses, RFC 8323 §5's table for signals.
+pub(crate) fn problems<'a>(
+    options: Options<'a>,
+    rules: impl Fn(OptionNumber) -> (bool, Option<(u16, u16)>) + 'a,
+) -> impl Iterator<Item = (CoapOption<'a>, OptionProblem)> + 'a {
+    let mut last: Option<OptionNumber> = None;
+    options.flat_map(move |o| {
+        let (repeatable, range) = rules(o.number);
+        // RFC 7252 §5.4.5: a second occurrence of a non-repeatable option.
+        let repeated = last == Some(o.number) && !repeatable;
+        last = Some(o.number);
+        // RFC 7252 §5.4.3: a length outside the option's range.
+        let length = range.and_then(|(min, max)| {
+            let len = o.value.len();
+            (len < usize::from(min) || len > usize::from(max)).then_some(OptionProblem::Length { len, min, max })
+        });
+        repeated.then_some((o, OptionProblem::Repeated)).into_iter().chain(length.map(|p| (o, p)))
+    })
 }
 
 /// Iterator over a checked message's options.

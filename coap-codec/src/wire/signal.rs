@@ -3,10 +3,57 @@
 //! code, so they are read here rather than through the request/response registry.
 
 use super::tcp::TcpMessage;
-use super::{decode_uint, Code};
+use super::{decode_uint, Code, OptionFormat};
 
 /// RFC 8323 §5.3.1: a peer that sent no Max-Message-Size accepts 1152 bytes.
 pub const DEFAULT_MAX_MESSAGE_SIZE: u32 = 1152;
+
+/// A signal option's registry row (RFC 8323 §5.3-§5.6 and the CoAP Signaling Option Numbers
+/// registry, §11.2). Signal option numbers mean something only with their code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignalOption {
+    /// The registered name.
+    pub name: &'static str,
+    /// The value format.
+    pub format: OptionFormat,
+    /// Whether it may appear more than once.
+    pub repeatable: bool,
+    /// The minimum value length.
+    pub min: u16,
+    /// The maximum value length.
+    pub max: u16,
+}
+
+/// The registry row for option `number` in a signal with `code`.
+///
+/// ```
+/// use coap_codec::wire::{signal::option, Code, OptionFormat};
+/// let o = option(Code::CSM, 2).unwrap();
+/// assert_eq!((o.name, o.format, o.max), ("Max-Message-Size", OptionFormat::Uint, 4));
+/// assert_eq!(option(Code::RELEASE, 4).unwrap().name, "Hold-Off");
+/// assert!(option(Code::PING, 4).is_none());
+/// ```
+pub const fn option(code: Code, number: u16) -> Option<SignalOption> {
+    use OptionFormat::{Empty, String, Uint};
+    const fn row(
+        name: &'static str,
+        format: OptionFormat,
+        repeatable: bool,
+        min: u16,
+        max: u16,
+    ) -> Option<SignalOption> {
+        Some(SignalOption { name, format, repeatable, min, max })
+    }
+    match (code, number) {
+        (Code::CSM, 2) => row("Max-Message-Size", Uint, false, 0, 4), // §5.3.1
+        (Code::CSM, 4) => row("Block-Wise-Transfer", Empty, false, 0, 0), // §5.3.2
+        (Code::PING | Code::PONG, 2) => row("Custody", Empty, false, 0, 0), // §5.4.1
+        (Code::RELEASE, 2) => row("Alternative-Address", String, true, 1, 255), // §5.5.1
+        (Code::RELEASE, 4) => row("Hold-Off", Uint, false, 0, 3),     // §5.5.2
+        (Code::ABORT, 2) => row("Bad-CSM-Option", Uint, false, 0, 2), // §5.6.1
+        _ => None,
+    }
+}
 
 /// A signalling message read from a [`TcpMessage`] with a 7.xx code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use core::num::NonZeroUsize;
 
 use super::builder::Writer;
-use super::message::{read_option, Step};
-use super::{Code, DecodeError, EncodeError, Malformed, MessageBuilder, Options};
+use super::message::{problems, read_option, Step};
+use super::{CoapOption, Code, DecodeError, EncodeError, Malformed, MessageBuilder, OptionProblem, Options};
 
 /// The result of decoding from the front of a byte stream.
 #[must_use]
@@ -64,6 +64,31 @@ impl<'a> TcpMessage<'a> {
     /// The payload.
     pub fn payload(&self) -> &'a [u8] {
         self.payload
+    }
+
+    /// Options that break an option-level rule (RFC 7252 §5.4.3, §5.4.5), judged by the option
+    /// registry, or for a signal (7.xx) by its own options' rows ([`super::signal::option`]);
+    /// unknown options are not judged here (for signals, see [`super::signal::Signal`]).
+    ///
+    /// ```
+    /// use coap_codec::wire::{tcp, OptionProblem};
+    /// // 7.01 CSM whose Max-Message-Size (option 2) is 5 bytes long (max 4).
+    /// let tcp::Status::Complete { item, .. } = tcp::decode_frame(&[0x60, 0xE1, 0x25, 1, 2, 3, 4, 5]).unwrap() else { panic!() };
+    /// let (_, problem) = item.option_problems().next().unwrap();
+    /// assert_eq!(problem, OptionProblem::Length { len: 5, min: 0, max: 4 });
+    /// ```
+    pub fn option_problems(&self) -> impl Iterator<Item = (CoapOption<'a>, OptionProblem)> + 'a {
+        let code = self.code;
+        problems(self.options(), move |n| {
+            if code.is_signal() {
+                match super::signal::option(code, n.0) {
+                    Some(row) => (row.repeatable, Some((row.min, row.max))),
+                    None => (true, None),
+                }
+            } else {
+                (n.is_repeatable(), n.length_range())
+            }
+        })
     }
 }
 
