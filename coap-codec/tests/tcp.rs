@@ -140,8 +140,10 @@ proptest! {
 
 mod signals {
     use coap_codec::wire::signal::{self, Signal, SignalError, DEFAULT_MAX_MESSAGE_SIZE};
-    use coap_codec::wire::tcp::{decode_frame, Status};
-    use coap_codec::wire::{Code, OptionFormat, OptionProblem};
+    use coap_codec::wire::tcp::{self, decode_frame, Status};
+    use coap_codec::wire::{
+        Code, EncodeError, MessageBuilder, MessageId, MessageType, OptionFormat, OptionNumber, OptionProblem,
+    };
 
     fn signal(bytes: &[u8]) -> Result<Signal<'_>, SignalError> {
         let Status::Complete { item, .. } = decode_frame(bytes).unwrap() else { panic!("partial") };
@@ -183,6 +185,44 @@ mod signals {
         }
         assert_eq!(signal::option(Code::ABORT, 4), None);
         assert_eq!(signal::option(Code::GET, 2), None);
+    }
+
+    #[test]
+    fn every_signal_builds_and_reads_back() {
+        let signals = [
+            Signal::Csm { max_message_size: DEFAULT_MAX_MESSAGE_SIZE, block_wise_transfer: false },
+            Signal::Csm { max_message_size: 1 << 20, block_wise_transfer: true },
+            Signal::Ping { custody: true },
+            Signal::Pong { custody: false },
+            Signal::Release { alternative_address: Some(&b"coap+tcp://[2001:db8::1]"[..]), hold_off: Some(60) },
+            Signal::Release { alternative_address: None, hold_off: None },
+            Signal::Abort { bad_csm_option: Some(2), diagnostic: &b"max message size too small"[..] },
+        ];
+        for s in signals {
+            let b = s.builder().unwrap();
+            let mut out = [0u8; 64];
+            let n = tcp::encode(&b, &mut out).unwrap();
+            assert_eq!(signal(&out[..n]), Ok(s), "{s:?}");
+        }
+        // RFC 8323 §5.3.1: the default size is not sent, so an empty CSM is two bytes.
+        let b = Signal::Csm { max_message_size: 1152, block_wise_transfer: false }.builder().unwrap();
+        assert_eq!(tcp::encoded_len(&b), 2);
+        // The builder judges a signal's options by its rows: an Alternative-Address is 1-255 bytes
+        // (§5.5.1), and Block-Wise-Transfer is empty (§5.3.2) where ETag (4) needs 1-8 bytes.
+        assert_eq!(
+            Signal::Release { alternative_address: Some(&[][..]), hold_off: None }.builder().unwrap_err(),
+            EncodeError::OptionLength { number: 2, len: 0, min: 1, max: 255 }
+        );
+        let mut b = MessageBuilder::<2>::new(MessageType::Confirmable, Code::CSM, MessageId(0));
+        assert_eq!(
+            b.option(OptionNumber(4), b"x").unwrap_err(),
+            EncodeError::OptionLength { number: 4, len: 1, min: 0, max: 0 }
+        );
+        let mut b = MessageBuilder::<2>::new(MessageType::Confirmable, Code::GET, MessageId(0));
+        assert_eq!(
+            b.option(OptionNumber(4), b"").unwrap_err(),
+            EncodeError::OptionLength { number: 4, len: 0, min: 1, max: 8 }
+        );
     }
 
     #[test]

@@ -88,7 +88,8 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     }
 
     /// Adds an option with a raw value. Registered options are checked against their length
-    /// range (RFC 7252 §5.4.3) and repetition (RFC 7252 §5.4.5).
+    /// range (RFC 7252 §5.4.3) and repetition (RFC 7252 §5.4.5); with a signal code (7.xx),
+    /// against that signal's option rows ([`signal::option`](super::signal::option)).
     ///
     /// # Errors
     /// [`EncodeError::OptionLength`], [`EncodeError::OptionRepeated`],
@@ -124,12 +125,22 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
 
     fn push(&mut self, number: OptionNumber, value: Value<'a>) -> Result<&mut Self, EncodeError> {
         let len = value.bytes().len();
-        if let Some((min, max)) = number.length_range() {
+        // A signal's options are numbered within its code (RFC 8323 §5.2), so they follow the
+        // signal's rows rather than the request/response registry.
+        let (repeatable, range) = if self.code.is_signal() {
+            match super::signal::option(self.code, number.0) {
+                Some(row) => (row.repeatable, Some((row.min, row.max))),
+                None => (true, None),
+            }
+        } else {
+            (number.is_repeatable(), number.length_range())
+        };
+        if let Some((min, max)) = range {
             if len < usize::from(min) || len > usize::from(max) {
                 return Err(EncodeError::OptionLength { number: number.0, len, min, max });
             }
         }
-        if !number.is_repeatable() && self.entries().any(|e| e.number == number.0) {
+        if !repeatable && self.entries().any(|e| e.number == number.0) {
             return Err(EncodeError::OptionRepeated(number.0));
         }
         let slot = self.options.get_mut(self.count).ok_or(EncodeError::TooManyOptions(N))?;

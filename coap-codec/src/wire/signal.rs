@@ -3,7 +3,8 @@
 //! code, so they are read here rather than through the request/response registry.
 
 use super::tcp::TcpMessage;
-use super::{decode_uint, Code, OptionFormat};
+use super::EncodeError;
+use super::{decode_uint, Code, MessageBuilder, MessageId, MessageType, OptionFormat, OptionNumber};
 
 /// RFC 8323 §5.3.1: a peer that sent no Max-Message-Size accepts 1152 bytes.
 pub const DEFAULT_MAX_MESSAGE_SIZE: u32 = 1152;
@@ -156,5 +157,74 @@ impl<'a> Signal<'a> {
             },
             _ => Self::Abort { bad_csm_option: uint(2, 2)?, diagnostic: m.payload() },
         })
+    }
+}
+
+impl<'a> Signal<'a> {
+    /// The signal's code.
+    pub const fn code(&self) -> Code {
+        match self {
+            Self::Csm { .. } => Code::CSM,
+            Self::Ping { .. } => Code::PING,
+            Self::Pong { .. } => Code::PONG,
+            Self::Release { .. } => Code::RELEASE,
+            Self::Abort { .. } => Code::ABORT,
+        }
+    }
+
+    /// A builder holding this signal's code, options and payload, to frame with
+    /// [`tcp::encode`](super::tcp::encode) or [`tcp::encode_ws`](super::tcp::encode_ws) after
+    /// setting a token if wanted. A CSM's Max-Message-Size is left out when it is the default
+    /// 1152 (RFC 8323 §5.3.1).
+    ///
+    /// # Errors
+    /// [`EncodeError::OptionLength`] for an Alternative-Address of 0 or over 255 bytes
+    /// (RFC 8323 §5.5.1) or a Hold-Off above 2^24 - 1 s, or a Bad-CSM-Option above 65535
+    /// (their 3- and 2-byte ranges).
+    ///
+    /// ```
+    /// use coap_codec::wire::signal::Signal;
+    /// use coap_codec::wire::tcp;
+    /// let csm = Signal::Csm { max_message_size: 8192, block_wise_transfer: true };
+    /// let b = csm.builder()?;
+    /// let mut out = [0u8; 16];
+    /// let n = tcp::encode(&b, &mut out)?;
+    /// // Len 5, 7.01, Max-Message-Size (2) = 0x2000, Block-Wise-Transfer (4, empty).
+    /// assert_eq!(&out[..n], [0x40, 0xE1, 0x22, 0x20, 0x00, 0x20]);
+    /// # Ok::<(), coap_codec::wire::EncodeError>(())
+    /// ```
+    pub fn builder(&self) -> Result<MessageBuilder<'a, 2>, EncodeError> {
+        // Type and message id are not sent on reliable transports (RFC 8323 §3.2).
+        let mut b = MessageBuilder::new(MessageType::Confirmable, self.code(), MessageId(0));
+        match *self {
+            Self::Csm { max_message_size, block_wise_transfer } => {
+                if max_message_size != DEFAULT_MAX_MESSAGE_SIZE {
+                    b.uint(OptionNumber(2), max_message_size)?;
+                }
+                if block_wise_transfer {
+                    b.option(OptionNumber(4), &[])?;
+                }
+            }
+            Self::Ping { custody } | Self::Pong { custody } => {
+                if custody {
+                    b.option(OptionNumber(2), &[])?;
+                }
+            }
+            Self::Release { alternative_address, hold_off } => {
+                if let Some(a) = alternative_address {
+                    b.option(OptionNumber(2), a)?;
+                }
+                if let Some(h) = hold_off {
+                    b.uint(OptionNumber(4), h)?;
+                }
+            }
+            Self::Abort { bad_csm_option, diagnostic } => {
+                if let Some(o) = bad_csm_option {
+                    b.uint(OptionNumber(2), o)?;
+                }
+                b.payload(diagnostic);
+            }
+        }
+        Ok(b)
     }
 }
