@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Instructions per operation for every (crate, item, op) of the MQTT workload, under valgrind's
-# callgrind, with the ratio ours/peer. Instruction counts do not depend on machine load, so this
-# is the number to trust on a noisy shared machine; criterion's times are the other half.
+# Instructions per operation for every (crate, item, op) of a workload, under valgrind's callgrind,
+# with the ratio ours/peer. Instruction counts do not depend on machine load, so this is the
+# number to trust on a noisy shared machine; criterion's times are the other half.
 #
-# Usage: benches/callgrind.sh [FILTER]     (FILTER: a grep -E pattern on "crate item op" lines)
-#   N=10000 (iterations per run), OUT=<dir> (raw results and callgrind files; default a temp dir)
+# Usage: benches/callgrind.sh [mqtt|coap] [FILTER]   (FILTER: a grep -E pattern on "crate item op")
+#   The set defaults to mqtt (or SET=mqtt|coap); N=10000 (iterations per run),
+#   OUT=<dir> (raw results and callgrind files; default a temp dir)
 #
-# For each line of `callgrind_mqtt list` it runs the release bench binary twice under
+# For each line of `callgrind_<set> list` it runs the release bench binary twice under
 #   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_*'
 # with N=0 and N iterations, and reports (Ir(N) - Ir(0)) / N. Collection is on only inside the
 # never-inlined `measured_decode`/`measured_encode`, so set-up (the fresh BytesMut that rumqttc's
@@ -17,16 +18,27 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
 N="${N:-10000}"
+SET="${SET:-mqtt}"
+case "${1:-}" in
+    mqtt | coap) SET="$1"; shift ;;
+esac
 FILTER="${1:-.}"
+# The crates of each set, ours first: the table's columns.
+case "$SET" in
+    mqtt) CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core" ;;
+    coap) CRATES="coap-codec coap-lite coap-message-implementations" ;;
+    *) echo "unknown set $SET (mqtt | coap)" >&2; exit 1 ;;
+esac
+runner="callgrind_$SET"
 OUT="${OUT:-$(mktemp -d)}"
 mkdir -p "$OUT"
 
 command -v valgrind >/dev/null || { echo "valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 
 # Build the bench targets (release profile with debug info) and find the runner.
-bin="$(cargo bench -p benches --bench callgrind_mqtt --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*callgrind_mqtt[^"]*"' | tail -1 | cut -d'"' -f4)"
-[ -x "$bin" ] || { echo "could not build the callgrind_mqtt bench target" >&2; exit 1; }
+bin="$(cargo bench -p benches --bench "$runner" --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*'"$runner"'[^"]*"' | tail -1 | cut -d'"' -f4)"
+[ -x "$bin" ] || { echo "could not build the $runner bench target" >&2; exit 1; }
 
 ir() { # crate item op n -> Ir collected inside measured_*
     local f="$OUT/cg.$1.$2.$3.$4.out"
@@ -42,21 +54,25 @@ raw="$OUT/ir_per_op.tsv"
     full="$(ir "$krate" "$item" "$op" "$N")"
     per="$(awk -v a="$full" -v b="$base" -v n="$N" 'BEGIN { printf "%.1f", (a - b) / n }')"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$item" "$op" "$krate" "$per" "$base" "$full" >>"$raw"
-    printf '%-18s %-6s %-20s %10s Ir/op  (N=0: %s, N=%s: %s)\n' "$item" "$op" "$krate" "$per" "$base" "$N" "$full" >&2
+    printf '%-18s %-6s %-28s %10s Ir/op  (N=0: %s, N=%s: %s)\n' "$item" "$op" "$krate" "$per" "$base" "$N" "$full" >&2
 done
 
 # One row per item and op: instructions per op for each crate, then ours/peer.
-awk -F'\t' '
+awk -F'\t' -v crates="$CRATES" '
     { key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key } ir[key, $3] = $4 }
     END {
-        split("mqtt-codec rumqttc mqttrs mqtt-protocol-core", c, " ")
-        printf "| item | op | mqtt-codec | rumqttc | mqttrs | mqtt-protocol-core | ours/rumqttc | ours/mqttrs | ours/mqtt-protocol-core |\n"
-        printf "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        nc = split(crates, c, " ")
+        printf "| item | op"
+        for (j = 1; j <= nc; j++) printf " | %s", c[j]
+        for (j = 2; j <= nc; j++) printf " | ours/%s", c[j]
+        printf " |\n|---|---"
+        for (j = 2; j <= 2 * nc; j++) printf "|---:"
+        printf "|\n"
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, p, " ")
             printf "| %s | %s", p[1], p[2]
-            for (j = 1; j <= 4; j++) printf " | %s", ((k, c[j]) in ir) ? sprintf("%.0f", ir[k, c[j]]) : "-"
-            for (j = 2; j <= 4; j++) {
+            for (j = 1; j <= nc; j++) printf " | %s", ((k, c[j]) in ir) ? sprintf("%.0f", ir[k, c[j]]) : "-"
+            for (j = 2; j <= nc; j++) {
                 if (((k, c[j]) in ir) && ir[k, c[j]] > 0 && ((k, c[1]) in ir))
                     printf " | %.2f", ir[k, c[1]] / ir[k, c[j]]
                 else printf " | -"

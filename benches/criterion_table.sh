@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Turns the log of `cargo bench -p benches --bench mqtt_codec` into one markdown table per
-# direction: the median time of each crate per item, and the ratio ours/peer (below 1: ours is
-# faster). Usage: cargo bench -p benches --bench mqtt_codec 2>&1 | tee bench.log
-#                 benches/criterion_table.sh bench.log
+# Turns the log of `cargo bench -p benches --bench mqtt_codec` (or `--bench coap_codec`) into one
+# markdown table per direction: the median time of each crate per item, and the ratio ours/peer
+# (below 1: ours is faster). Usage: cargo bench -p benches --bench mqtt_codec 2>&1 | tee bench.log
+#                                   benches/criterion_table.sh bench.log
+# The crates (columns) are the MQTT or the CoAP set, whichever the log is of.
 set -euo pipefail
-awk '
+log="${1:-/dev/stdin}"
+if [ "$log" = /dev/stdin ]; then log="$(mktemp)"; cat >"$log"; fi
+if grep -q '/coap-codec' "$log"; then
+    CRATES="coap-codec coap-lite coap-message-implementations"
+else
+    CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core"
+fi
+awk -v crates="$CRATES" '
     function ns(v, unit) {
         if (unit == "ps") return v / 1000; if (unit == "ns") return v
         if (unit == "µs" || unit == "us") return v * 1000; if (unit == "ms") return v * 1e6
@@ -20,19 +28,23 @@ awk '
     }
     function fmt(v) { return v >= 1000 ? sprintf("%.2f µs", v / 1000) : sprintf("%.1f ns", v) }
     END {
-        split("mqtt-codec rumqttc mqttrs mqtt-protocol-core", c, " ")
+        nc = split(crates, c, " ")
         for (d = 1; d <= 2; d++) {
             dir = d == 1 ? "decode" : "encode"
             printf "\n%s (criterion median)\n\n", dir
-            printf "| item | mqtt-codec | rumqttc | mqttrs | mqtt-protocol-core | ours/rumqttc | ours/mqttrs | ours/mqtt-protocol-core |\n"
-            printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+            printf "| item"
+            for (j = 1; j <= nc; j++) printf " | %s", c[j]
+            for (j = 2; j <= nc; j++) printf " | ours/%s", c[j]
+            printf " |\n|---"
+            for (j = 2; j <= 2 * nc; j++) printf "|---:"
+            printf "|\n"
             for (i = 1; i <= n; i++) {
                 k = order[i]; split(k, p, "/"); if (p[1] != dir) continue
                 printf "| %s", p[2]
-                for (j = 1; j <= 4; j++) printf " | %s", ((k, c[j]) in med) ? fmt(med[k, c[j]]) : "-"
-                for (j = 2; j <= 4; j++)
+                for (j = 1; j <= nc; j++) printf " | %s", ((k, c[j]) in med) ? fmt(med[k, c[j]]) : "-"
+                for (j = 2; j <= nc; j++)
                     printf " | %s", (((k, c[j]) in med) && ((k, c[1]) in med)) ? sprintf("%.2f", med[k, c[1]] / med[k, c[j]]) : "-"
                 printf " |\n"
             }
         }
-    }' "${1:-/dev/stdin}"
+    }' "$log"

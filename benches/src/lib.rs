@@ -1,5 +1,5 @@
 //! Shared bench inputs: the MQTT workload items (application data plus the canonical frame each
-//! one encodes to), and our codec's side of every measurement.
+//! one encodes to), and our codec's side of every measurement. The CoAP workload is in [`coap`].
 //!
 //! Every item's canonical bytes are made here by encoding its application data with
 //! `mqtt_codec`; the bench targets hand the very same bytes to every peer crate, and
@@ -9,6 +9,8 @@
 // Bench code panics on setup errors (a canonical frame that does not encode is a bug in the bench,
 // not something to handle), and indexes fixed arrays it just built.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+pub mod coap;
 
 use mqtt_codec::topic::{TopicFilter, TopicName};
 use mqtt_codec::wire::{
