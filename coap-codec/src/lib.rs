@@ -22,7 +22,8 @@
 //!
 //! # Features
 //! `std` (default; implies `alloc`), `alloc`, `serde`, `arbitrary`. With `--no-default-features`
-//! the crate needs neither `std` nor an allocator.
+//! the crate needs neither `std` nor an allocator. `http` (implies `std`) adds `http_map`: the
+//! CoAP-HTTP mapping of RFC 7252 §10 and RFC 8075 on the `http` crate's types.
 //!
 //! # MSRV
 //! Rust 1.81.
@@ -35,6 +36,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "http")]
+pub mod http_map;
 pub mod link_format;
 pub mod time;
 pub mod uri;
