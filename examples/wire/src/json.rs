@@ -20,6 +20,8 @@ pub(crate) enum Out<'a> {
     Num(u64),
     /// A string (escaped on output).
     Str(&'a str),
+    /// A string made for the output (escaped on output).
+    Text(String),
     /// Binary data, printed as a lowercase hex string.
     Hex(&'a [u8]),
     /// An array.
@@ -39,6 +41,7 @@ impl Out<'_> {
                 let _ = write!(out, "{n}");
             }
             Self::Str(s) => write_str(out, s),
+            Self::Text(s) => write_str(out, s),
             Self::Hex(b) => {
                 out.push('"');
                 hex::push(out, b);

@@ -10,6 +10,8 @@
 //! With `-` it reads stdin and answers exactly one line per input line. Exit codes: 0 done,
 //! 1 the (single) input was refused, 2 usage. The JSON schema is in `examples/wire/README.md`.
 
+mod coap_build;
+mod coap_json;
 mod hex;
 mod json;
 mod mqtt_build;
@@ -23,10 +25,10 @@ use std::process::ExitCode;
 use mqtt_codec::wire::{decode_packet, DecodeOptions, Field, Malformed, Needed, Status, Version};
 
 const USAGE: &str = "\
-usage: wire decode mqtt3|mqtt5 HEX|-
-       wire encode mqtt3|mqtt5 JSON|-
+usage: wire decode mqtt3|mqtt5|coap|coap-tcp HEX|-
+       wire encode mqtt3|mqtt5|coap|coap-tcp JSON|-
 
-decode  HEX (either case, spaces allowed) holding exactly one packet -> one line of JSON
+decode  HEX (either case, spaces allowed) holding exactly one packet or message -> one line of JSON
 encode  that JSON -> lowercase hex
 -       read stdin, answer one line per input line, exit 0 at end of input
 exit    0 ok, 1 input refused ({\"error\": \"<citation>: <what is wrong>\"} on stdout), 2 usage";
@@ -58,6 +60,17 @@ impl Failure {
     }
 }
 
+/// What the bytes are.
+#[derive(Clone, Copy)]
+enum Protocol {
+    /// MQTT in this version's layout.
+    Mqtt(Version),
+    /// CoAP over UDP (RFC 7252 §3).
+    Coap,
+    /// CoAP over TCP/TLS (RFC 8323 §3.2).
+    CoapTcp,
+}
+
 #[derive(Clone, Copy)]
 enum Command {
     Decode,
@@ -81,8 +94,10 @@ fn main() -> ExitCode {
         other => return usage(&format!("unknown command {other:?}")),
     };
     let version = match protocol.as_str() {
-        "mqtt3" => Version::V311,
-        "mqtt5" => Version::V5,
+        "mqtt3" => Protocol::Mqtt(Version::V311),
+        "mqtt5" => Protocol::Mqtt(Version::V5),
+        "coap" => Protocol::Coap,
+        "coap-tcp" => Protocol::CoapTcp,
         other => return usage(&format!("unknown protocol {other:?}")),
     };
     if input == "-" {
@@ -112,7 +127,7 @@ fn usage(problem: &str) -> ExitCode {
 }
 
 /// Answers each stdin line with one stdout line, refusals included.
-fn batch(command: Command, version: Version) -> io::Result<()> {
+fn batch(command: Command, version: Protocol) -> io::Result<()> {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
@@ -138,10 +153,17 @@ fn batch(command: Command, version: Version) -> io::Result<()> {
 }
 
 /// Writes the answer to one input into `out` (without a newline); `false` if it was refused.
-fn answer(command: Command, version: Version, input: &str, out: &mut String) -> bool {
-    let result = match command {
-        Command::Decode => decode(version, input, out),
-        Command::Encode => mqtt_build::encode(input, version).map(|bytes| hex::push(out, &bytes)),
+fn answer(command: Command, protocol: Protocol, input: &str, out: &mut String) -> bool {
+    let result = match (command, protocol) {
+        (Command::Decode, Protocol::Mqtt(version)) => decode(version, input, out),
+        (Command::Decode, Protocol::Coap) => decode_coap(input, out),
+        (Command::Decode, Protocol::CoapTcp) => decode_coap_tcp(input, out),
+        (Command::Encode, Protocol::Mqtt(version)) => {
+            mqtt_build::encode(input, version).map(|bytes| hex::push(out, &bytes))
+        }
+        (Command::Encode, Protocol::Coap | Protocol::CoapTcp) => {
+            coap_build::encode(input, matches!(protocol, Protocol::CoapTcp)).map(|bytes| hex::push(out, &bytes))
+        }
     };
     match result {
         Ok(()) => true,
@@ -183,6 +205,39 @@ fn decode(version: Version, input: &str, out: &mut String) -> Result<(), Failure
             Err(Failure::new(format!("{length_rule}: truncated packet: {what}")))
         }
         Err(e) => Err(Failure::new(format!("{}: {} (at byte {})", e.kind.rule(), e.kind, e.offset))),
+    }
+}
+
+/// Decodes exactly one CoAP datagram (RFC 7252 §3) from hex and writes its JSON.
+fn decode_coap(input: &str, out: &mut String) -> Result<(), Failure> {
+    let bytes = hex::decode(input).map_err(|e| Failure::new(format!("hex: {e}")))?;
+    // A datagram is one message: its end is the datagram's end (RFC 7252 §3).
+    let m = coap_codec::wire::Message::new_checked(&bytes[..]).map_err(|e| Failure::new(e.to_string()))?;
+    coap_json::message(&m).write(out);
+    Ok(())
+}
+
+/// Decodes exactly one CoAP-over-TCP frame (RFC 8323 §3.2) from hex and writes its JSON.
+fn decode_coap_tcp(input: &str, out: &mut String) -> Result<(), Failure> {
+    use coap_codec::wire::tcp::{decode_frame, Status};
+    let bytes = hex::decode(input).map_err(|e| Failure::new(format!("hex: {e}")))?;
+    // The citation for the Len field, which decides where a frame ends.
+    const LEN_RULE: &str = "RFC 8323 §3.2";
+    match decode_frame(&bytes).map_err(|e| Failure::new(e.to_string()))? {
+        Status::Complete { item, consumed } => {
+            let extra = bytes.len().saturating_sub(consumed);
+            if extra > 0 {
+                return Err(Failure::new(format!(
+                    "{LEN_RULE}: {} after the end of the message (it ends at byte {consumed})",
+                    count(extra, "trailing byte")
+                )));
+            }
+            coap_json::tcp_message(&item).write(out);
+            Ok(())
+        }
+        Status::Partial(n) => {
+            Err(Failure::new(format!("{LEN_RULE}: truncated message: {} needed", count(n.get(), "more byte"))))
+        }
     }
 }
 

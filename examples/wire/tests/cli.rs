@@ -2,97 +2,10 @@
 //! round trips of the golden lines, refusals and exit codes, edited fields, and batch mode.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::*;
 use serde_json::{json, Value};
-
-const README: &str = include_str!("../README.md");
-
-/// Runs `wire` with `args`; returns the exit code, stdout and stderr.
-fn wire(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wire")).args(args).output().expect("run wire");
-    let code = out.status.code().expect("exit code");
-    (code, String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
-
-/// Runs `wire` with `args` and `input` on stdin; returns the exit code and stdout.
-fn wire_stdin(args: &[&str], input: &[u8]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wire"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run wire");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    // Write from another thread so a large answer cannot block on a full pipe.
-    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
-}
-
-/// One answered line: exit 0, or exit 1 with an `{"error": ...}` line.
-fn answer(args: &[&str]) -> (i32, String) {
-    let (code, out, err) = wire(args);
-    assert!(err.is_empty(), "{args:?} wrote to stderr: {err}");
-    let line = out.strip_suffix('\n').unwrap_or_else(|| panic!("{args:?}: no newline in {out:?}"));
-    assert!(!line.contains('\n'), "{args:?}: more than one line: {out:?}");
-    (code, line.to_owned())
-}
-
-fn decode(proto: &str, hex: &str) -> String {
-    let (code, line) = answer(&["decode", proto, hex]);
-    assert_eq!(code, 0, "decode {proto} {hex}: {line}");
-    line
-}
-
-fn encode(proto: &str, json: &str) -> String {
-    let (code, line) = answer(&["encode", proto, json]);
-    assert_eq!(code, 0, "encode {proto} {json}: {line}");
-    line
-}
-
-/// A refusal: exit 1 and one `{"error": "..."}` line; returns the message.
-fn refused(args: &[&str]) -> String {
-    let (code, line) = answer(args);
-    assert_eq!(code, 1, "{args:?} answered {line}");
-    let v: Value = serde_json::from_str(&line).unwrap();
-    let obj = v.as_object().unwrap();
-    assert_eq!(obj.len(), 1, "{line}");
-    obj["error"].as_str().unwrap().to_owned()
-}
-
-/// A `$ wire CMD PROTO ARG` line from the README, its expected answer, and whether it sits in the
-/// golden block.
-struct Shown {
-    cmd: String,
-    proto: String,
-    arg: String,
-    expected: String,
-    golden: bool,
-}
-
-fn shown_commands() -> Vec<Shown> {
-    let mut out = Vec::new();
-    let mut golden = false;
-    let mut lines = README.lines();
-    while let Some(line) = lines.next() {
-        match line {
-            "<!-- golden:begin -->" => golden = true,
-            "<!-- golden:end -->" => golden = false,
-            _ => {}
-        }
-        let Some(rest) = line.strip_prefix("$ wire ") else { continue };
-        let mut parts = rest.splitn(3, ' ');
-        let (cmd, proto, arg) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
-        let arg = arg.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')).unwrap_or(arg);
-        let expected = lines.next().unwrap().to_owned();
-        out.push(Shown { cmd: cmd.into(), proto: proto.into(), arg: arg.into(), expected, golden });
-    }
-    out
-}
 
 #[test]
 fn every_command_in_the_readme_answers_as_shown() {
@@ -246,7 +159,7 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
         &["decode", "mqtt3", "c000", "extra"],
         &["frobnicate", "mqtt3", "c000"],
         &["decode", "mqtt4", "c000"],
-        &["decode", "coap", "c000"],
+        &["decode", "coap-ws", "c000"],
     ] {
         let (code, out, err) = wire(args);
         assert_eq!(code, 2, "{args:?}");
@@ -436,7 +349,7 @@ fn batch_answers_one_line_per_input_line() {
 #[test]
 fn batch_round_trips_all_golden_lines_many_times() {
     let golden: Vec<_> = shown_commands().into_iter().filter(|s| s.golden).collect();
-    for proto in ["mqtt3", "mqtt5"] {
+    for proto in ["mqtt3", "mqtt5", "coap", "coap-tcp"] {
         let mine: Vec<_> = golden.iter().filter(|s| s.proto == proto).collect();
         let rounds = 5000 / mine.len() + 1;
         let hexes: String = mine.iter().map(|s| format!("{}\n", s.arg)).collect::<String>().repeat(rounds);
