@@ -37,11 +37,11 @@ fn rfc7252_figure_16_confirmable_request_piggybacked_response() {
 
 #[test]
 fn rfc7252_figure_17_with_token() {
-    // Appendix A, Figure 17: the same exchange with Token 0x20.
-    let req = hex("41 01 7d 34 20 bb 74656d7065726174757265");
+    // Appendix A, Figure 17: the same exchange with Token 0x20 (MID 0x7d35 as the figure prints).
+    let req = hex("41 01 7d 35 20 bb 74656d7065726174757265");
     let m = Message::new_checked(&req[..]).unwrap();
     assert_eq!(m.token(), [0x20]);
-    let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::GET, MessageId(0x7d34));
+    let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::GET, MessageId(0x7d35));
     b.token(&[0x20]).unwrap().path("temperature").unwrap();
     let mut out = [0u8; 64];
     let n = b.encode(&mut out).unwrap();
