@@ -15,8 +15,25 @@ pub(crate) enum Step {
 }
 
 /// Reads the option at `pos` after option number `prev` (RFC 7252 §3.1).
+#[inline]
 pub(crate) fn read_option(b: &[u8], pos: usize, prev: u16) -> Result<Step, (Malformed, usize)> {
     let Some(&byte) = b.get(pos) else { return Ok(Step::End) };
+    // The usual option: delta and length both 0-12, no extended bytes (the payload marker 0xFF
+    // has delta nibble 15, so it is not taken here).
+    if byte < 0xD0 && byte & 0x0F < 13 {
+        let number = prev.checked_add(u16::from(byte >> 4)).ok_or((Malformed::OptionNumberTooLarge, pos))?;
+        let start = pos + 1;
+        let end = start + usize::from(byte & 0x0F);
+        if end > b.len() {
+            return Err((Malformed::TruncatedOption, start));
+        }
+        return Ok(Step::Option { number, start, end });
+    }
+    read_extended(b, pos, prev, byte)
+}
+
+/// [`read_option`] for the payload marker and options with extended delta or length bytes.
+fn read_extended(b: &[u8], pos: usize, prev: u16, byte: u8) -> Result<Step, (Malformed, usize)> {
     if byte == 0xFF {
         return Ok(Step::Marker);
     }
@@ -73,6 +90,9 @@ pub struct Message<B> {
     token_start: usize,
     options_start: usize,
     options_end: usize,
+    /// No option breaks a length range or repeats: [`Message::option_problems`] is empty
+    /// (found by the same walk that checks the format).
+    problem_free: bool,
 }
 
 /// One option of a message.
@@ -111,6 +131,7 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// # Errors
     /// A [`DecodeError`] naming the rule ([`Malformed`]); [`DecodeError::reaction`] says
     /// whether to answer with RST.
+    #[inline]
     pub fn new_checked(buf: B) -> Result<Self, DecodeError> {
         let b = buf.as_ref();
         let err = |kind, offset, header| DecodeError { kind, offset, header };
@@ -144,19 +165,34 @@ impl<B: AsRef<[u8]>> Message<B> {
         }
         let mut pos = options_start;
         let mut prev = 0u16;
+        let mut problem_free = true;
         let options_end = loop {
-            match read_option(b, pos, prev).map_err(|(kind, at)| err(kind, at))? {
-                Step::Option { number, end, .. } => {
-                    prev = number;
-                    pos = end;
+            let Some(&byte) = b.get(pos) else { break pos };
+            // The usual option inline (as in `read_option`), the rest out of line.
+            let (number, start, end) = if byte < 0xD0 && byte & 0x0F < 13 {
+                let number = prev.checked_add(u16::from(byte >> 4)).ok_or(err(Malformed::OptionNumberTooLarge, pos))?;
+                let start = pos + 1;
+                let end = start + usize::from(byte & 0x0F);
+                if end > b.len() {
+                    return Err(err(Malformed::TruncatedOption, start));
                 }
-                Step::Marker if pos + 1 == b.len() => {
-                    return Err(err(Malformed::EmptyPayloadAfterMarker, pos)); // RFC 7252 §3
+                (number, start, end)
+            } else {
+                match read_extended(b, pos, prev, byte).map_err(|(kind, at)| err(kind, at))? {
+                    Step::Option { number, start, end } => (number, start, end),
+                    // RFC 7252 §3: a payload marker is followed by a payload.
+                    Step::Marker if pos + 1 == b.len() => return Err(err(Malformed::EmptyPayloadAfterMarker, pos)),
+                    Step::Marker | Step::End => break pos,
                 }
-                Step::Marker | Step::End => break pos,
-            }
+            };
+            // The rules `option_problems` applies, checked here so that it need not walk a
+            // message that breaks none. A repeat is a delta of 0 (options ascend); on the first
+            // option that is option 0, which is not registered and so may repeat.
+            problem_free &= !OptionNumber(number).breaks_rules(end - start, byte >> 4 == 0);
+            prev = number;
+            pos = end;
         };
-        Ok(Self { buf, token_start, options_start, options_end })
+        Ok(Self { buf, token_start, options_start, options_end, problem_free })
     }
 
     fn bytes(&self) -> &[u8] {
@@ -224,7 +260,9 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// # Ok::<(), coap_codec::wire::DecodeError>(())
     /// ```
     pub fn option_problems(&self) -> impl Iterator<Item = (CoapOption<'_>, OptionProblem)> + '_ {
-        problems(self.options(), |n| (n.is_repeatable(), n.length_range()))
+        // `new_checked` found whether any option breaks a rule: a clean message has nothing to walk.
+        let options = if self.problem_free { Options::new(&[]) } else { self.options() };
+        problems(options, OptionNumber::rules)
     }
 }
 
@@ -264,16 +302,99 @@ impl<'a> Options<'a> {
     }
 }
 
-impl<'a> Iterator for Options<'a> {
-    type Item = CoapOption<'a>;
-    fn next(&mut self) -> Option<CoapOption<'a>> {
-        match read_option(self.bytes, self.pos, self.prev) {
-            Ok(Step::Option { number, start, end }) => {
-                self.prev = number;
-                self.pos = end;
-                Some(CoapOption { number: OptionNumber(number), value: self.bytes.get(start..end)? })
-            }
+impl<'a> Options<'a> {
+    /// The option at `pos` when it has extended delta or length bytes (or is the marker).
+    #[cold]
+    fn extended(&self, byte: u8) -> Option<(u16, usize, usize)> {
+        match read_extended(self.bytes, self.pos, self.prev, byte) {
+            Ok(Step::Option { number, start, end }) => Some((number, start, end)),
             _ => None,
         }
+    }
+}
+
+impl<'a> Iterator for Options<'a> {
+    type Item = CoapOption<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<CoapOption<'a>> {
+        let &byte = self.bytes.get(self.pos)?;
+        // As `read_option`: the usual option inline, the rest out of line.
+        let (number, start, end) = if byte < 0xD0 && byte & 0x0F < 13 {
+            let start = self.pos + 1;
+            (self.prev.checked_add(u16::from(byte >> 4))?, start, start + usize::from(byte & 0x0F))
+        } else {
+            self.extended(byte)?
+        };
+        let value = self.bytes.get(start..end)?;
+        self.prev = number;
+        self.pos = end;
+        Some(CoapOption { number: OptionNumber(number), value })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    /// The problems as the registry defines them, found by walking the options.
+    fn reference(m: &Message<&[u8]>) -> Vec<(u16, OptionProblem)> {
+        let mut out = Vec::new();
+        let mut last = None;
+        for o in m.options() {
+            if last == Some(o.number) && !o.number.is_repeatable() {
+                out.push((o.number.0, OptionProblem::Repeated));
+            }
+            last = Some(o.number);
+            if let Some((min, max)) = o.number.length_range() {
+                let len = o.value.len();
+                if len < usize::from(min) || len > usize::from(max) {
+                    out.push((o.number.0, OptionProblem::Length { len, min, max }));
+                }
+            }
+        }
+        out
+    }
+
+    /// `option_problems` (which skips the walk when `new_checked` found nothing) agrees with a
+    /// walk on option-shaped random messages.
+    #[test]
+    fn option_problems_agree_with_a_walk() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut with_problems = 0;
+        for _ in 0..50_000 {
+            let mut bytes = std::vec![0x40u8, 0x01, 0, 1];
+            for _ in 0..(next() % 6) {
+                let r = next();
+                // Deltas 0-14 and lengths 0-13 (extended forms included), values of that length.
+                let (delta, len) = ((r % 15) as u8, ((r >> 8) % 14) as usize);
+                let real_len = if len == 13 { 13 + ((r >> 16) % 3) as usize } else { len };
+                bytes.push((delta << 4) | len as u8);
+                if delta == 13 {
+                    bytes.push(((r >> 24) % 50) as u8);
+                }
+                if delta == 14 {
+                    bytes.extend([0, ((r >> 24) % 50) as u8]);
+                }
+                if len == 13 {
+                    bytes.push((real_len - 13) as u8);
+                }
+                bytes.extend(core::iter::repeat(0xAB).take(real_len));
+            }
+            let Ok(m) = Message::new_checked(&bytes[..]) else { continue };
+            let got: Vec<(u16, OptionProblem)> = m.option_problems().map(|(o, p)| (o.number.0, p)).collect();
+            let want = reference(&m);
+            with_problems += usize::from(!want.is_empty());
+            assert_eq!(got, want, "{bytes:02x?}");
+        }
+        assert!(with_problems > 1_000, "{with_problems}");
     }
 }

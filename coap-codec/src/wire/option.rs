@@ -85,7 +85,67 @@ registry! {
     REQUEST_TAG = 292, "Request-Tag", true, Opaque, 0, 8, "RFC 9175 §3.2";
 }
 
+/// Registered (has a length range).
+const KNOWN: u32 = 1 << 31;
+/// May repeat.
+const REPEATABLE: u32 = 1 << 30;
+
+/// Bits of the span (maximum minus minimum length) in a packed row.
+const SPAN: u32 = 0x1_FFFF;
+
+/// A registry row packed into one word for the hot paths (decode checks, builder pushes):
+/// [`KNOWN`], [`REPEATABLE`], bits 17-29 the minimum length, bits 0-16 ([`SPAN`]) the maximum
+/// minus the minimum. An unregistered number is repeatable, and its span takes every length an
+/// option can have (at most 65,804 bytes), so it never breaks a range.
+const fn pack(n: u16) -> u32 {
+    match def(n) {
+        Some(Def(_, rep, _, min, max)) => {
+            KNOWN | if rep { REPEATABLE } else { 0 } | ((min as u32) << 17) | (max - min) as u32
+        }
+        None => REPEATABLE | SPAN,
+    }
+}
+
+macro_rules! packed_table {
+    ($($n:literal)*) => { [$(pack($n)),*] };
+}
+
+/// [`pack`] of options 0-63, where all but three registered numbers are.
+const PACKED: [u32; 64] = packed_table!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+);
+
 impl OptionNumber {
+    /// Whether the option may repeat and its length range, as [`is_repeatable`](Self::is_repeatable)
+    /// and [`length_range`](Self::length_range) give them, in one table lookup for numbers
+    /// below 64.
+    #[inline]
+    pub(crate) fn rules(self) -> (bool, Option<(u16, u16)>) {
+        let p = self.packed();
+        let min = ((p >> 17) & 0x1FFF) as u16;
+        (p & REPEATABLE != 0, (p & KNOWN != 0).then_some((min, min + (p & SPAN) as u16)))
+    }
+
+    #[inline]
+    fn packed(self) -> u32 {
+        match PACKED.get(usize::from(self.0)) {
+            Some(&p) => p,
+            None => pack(self.0),
+        }
+    }
+
+    /// Whether a value of `len` bytes breaks this option's length range, or an occurrence
+    /// right after one of the same number (`repeat`) breaks its repeatability: the two rules
+    /// of [`Message::option_problems`](super::Message::option_problems), in a few instructions.
+    #[inline]
+    pub(crate) fn breaks_rules(self, len: usize, repeat: bool) -> bool {
+        let p = self.packed();
+        let min = ((p >> 17) & 0x1FFF) as usize;
+        let bad_len = len.wrapping_sub(min) > (p & SPAN) as usize;
+        bad_len | (repeat & (p & REPEATABLE == 0))
+    }
+
     /// Critical: an endpoint that does not understand it must not ignore it (odd numbers,
     /// RFC 7252 §5.4.1, §5.4.6).
     pub const fn is_critical(self) -> bool {
@@ -118,6 +178,7 @@ impl OptionNumber {
 
     /// Whether the option may appear more than once (RFC 7252 §5.4.5); unknown options count
     /// as repeatable (nothing says otherwise).
+    #[inline]
     pub const fn is_repeatable(self) -> bool {
         match def(self.0) {
             Some(d) => d.1,
@@ -134,6 +195,7 @@ impl OptionNumber {
     }
 
     /// The value length range of a registered option, inclusive (RFC 7252 §5.4.3, §5.10).
+    #[inline]
     pub const fn length_range(self) -> Option<(u16, u16)> {
         match def(self.0) {
             Some(d) => Some((d.3, d.4)),
@@ -169,12 +231,33 @@ pub fn decode_uint(value: &[u8]) -> Option<u32> {
 }
 
 /// Encodes a uint option value in the fewest bytes, zero in none (RFC 7252 §3.2).
+#[inline]
 pub fn encode_uint(v: u32) -> ([u8; 4], usize) {
-    let bytes = v.to_be_bytes();
-    let n = 4 - (v.leading_zeros() / 8) as usize;
-    let mut out = [0u8; 4];
-    if let (Some(dst), Some(src)) = (out.get_mut(..n), bytes.get(4 - n..)) {
-        dst.copy_from_slice(src);
+    let skip = v.leading_zeros() / 8;
+    // The significant bytes moved to the front (zero has none: a shift by 32 gives 0).
+    (v.checked_shl(8 * skip).unwrap_or(0).to_be_bytes(), 4 - skip as usize)
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rules_match_the_registry() {
+        for n in 0..=u16::MAX {
+            let n = OptionNumber(n);
+            let (repeatable, range) = (n.is_repeatable(), n.length_range());
+            assert_eq!(n.rules(), (repeatable, range), "{n}");
+            let (buf, len) = encode_uint(u32::from(n.0) * 65_537);
+            assert_eq!(decode_uint(&buf[..len]), Some(u32::from(n.0) * 65_537));
+            assert!(len == 0 || buf[0] != 0);
+            assert_eq!(buf[len..], [0, 0, 0, 0][len..]);
+            for len in [0, 1, 2, 3, 4, 5, 8, 9, 40, 41, 255, 256, 1034, 1035, 65_804] {
+                let bad_len = range.is_some_and(|(min, max)| len < usize::from(min) || len > usize::from(max));
+                assert_eq!(n.breaks_rules(len, false), bad_len, "{n} {len}");
+                assert_eq!(n.breaks_rules(len, true), bad_len || !repeatable, "{n} {len}");
+            }
+        }
     }
-    (out, n)
 }
