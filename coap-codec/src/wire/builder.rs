@@ -11,6 +11,7 @@ enum Value<'a> {
 }
 
 impl Value<'_> {
+    #[inline]
     fn bytes(&self) -> &[u8] {
         match self {
             Self::Bytes(b) => b,
@@ -23,6 +24,11 @@ impl Value<'_> {
 struct Entry<'a> {
     number: u16,
     value: Value<'a>,
+}
+
+impl Entry<'_> {
+    /// What the slots past the options hold (all zero bytes, so filling them is a memset).
+    const UNUSED: Self = Self { number: 0, value: Value::Uint([0; 4], 0) };
 }
 
 /// Builds a CoAP message over UDP with at most `N` options, without allocating.
@@ -45,9 +51,18 @@ pub struct MessageBuilder<'a, const N: usize = 16> {
     code: Code,
     message_id: MessageId,
     token: &'a [u8],
-    options: [Option<Entry<'a>>; N],
+    /// The first `count` slots: the options in number order, equal numbers in the order they
+    /// were added (each new option goes after those with a number not above its own).
+    options: [Entry<'a>; N],
     count: usize,
+    /// Bytes the options take on the wire (headers and values), kept as they are added.
+    options_len: usize,
     payload: &'a [u8],
+}
+
+/// Bytes an option takes with this delta and value length (RFC 7252 §3.1).
+const fn option_len(delta: usize, len: usize) -> usize {
+    1 + ext_len(delta) + ext_len(len) + len
 }
 
 /// Bytes of an option header for this delta and length (RFC 7252 §3.1).
@@ -64,7 +79,16 @@ const fn ext_len(v: usize) -> usize {
 impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// A message with this header, no token, options or payload.
     pub fn new(message_type: MessageType, code: Code, message_id: MessageId) -> Self {
-        Self { message_type, code, message_id, token: &[], options: [None; N], count: 0, payload: &[] }
+        Self {
+            message_type,
+            code,
+            message_id,
+            token: &[],
+            options: [Entry::UNUSED; N],
+            count: 0,
+            options_len: 0,
+            payload: &[],
+        }
     }
 
     /// Sets the token: 0-8 bytes, or 13-65,804 with RFC 8974 extended lengths (only for a peer
@@ -94,6 +118,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// # Errors
     /// [`EncodeError::OptionLength`], [`EncodeError::OptionRepeated`],
     /// [`EncodeError::TooManyOptions`].
+    #[inline]
     pub fn option(&mut self, number: OptionNumber, value: &'a [u8]) -> Result<&mut Self, EncodeError> {
         self.push(number, Value::Bytes(value))
     }
@@ -102,6 +127,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     ///
     /// # Errors
     /// As [`option`](Self::option).
+    #[inline]
     pub fn uint(&mut self, number: OptionNumber, v: u32) -> Result<&mut Self, EncodeError> {
         let (buf, n) = encode_uint(v);
         self.push(number, Value::Uint(buf, n as u8))
@@ -123,6 +149,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         Ok(self)
     }
 
+    #[inline(always)]
     fn push(&mut self, number: OptionNumber, value: Value<'a>) -> Result<&mut Self, EncodeError> {
         let len = value.bytes().len();
         // A signal's options are numbered within its code (RFC 8323 §5.2), so they follow the
@@ -133,43 +160,63 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
                 None => (true, None),
             }
         } else {
-            (number.is_repeatable(), number.length_range())
+            number.rules()
         };
         if let Some((min, max)) = range {
             if len < usize::from(min) || len > usize::from(max) {
                 return Err(EncodeError::OptionLength { number: number.0, len, min, max });
             }
         }
-        if !repeatable && self.entries().any(|e| e.number == number.0) {
+        // Where the option goes: after every option whose number is not above its own (usually
+        // the end, as options tend to be added in order). Options of its number sit just before.
+        let entries = self.entries();
+        let at = match entries.last() {
+            Some(last) if last.number > number.0 => {
+                entries.iter().rposition(|e| e.number <= number.0).map_or(0, |i| i + 1)
+            }
+            _ => entries.len(),
+        };
+        if !repeatable && at > 0 && entries.get(at - 1).is_some_and(|e| e.number == number.0) {
             return Err(EncodeError::OptionRepeated(number.0));
         }
-        let slot = self.options.get_mut(self.count).ok_or(EncodeError::TooManyOptions(N))?;
-        *slot = Some(Entry { number: number.0, value });
+        if self.count >= N {
+            return Err(EncodeError::TooManyOptions(N));
+        }
+        // The option's own bytes, and those of the option it goes before, whose delta shrinks
+        // (which can only shorten its header).
+        let before = at.checked_sub(1).and_then(|i| entries.get(i)).map_or(0, |e| usize::from(e.number));
+        let n = usize::from(number.0);
+        let mut options_len = self.options_len + option_len(n - before, len);
+        if let Some(next) = entries.get(at) {
+            let (next_number, next_len) = (usize::from(next.number), next.value.bytes().len());
+            options_len =
+                options_len + option_len(next_number - n, next_len) - option_len(next_number - before, next_len);
+        }
+        self.options_len = options_len;
+        let count = self.count;
+        let entry = Entry { number: number.0, value };
+        if at == count {
+            if let Some(slot) = self.options.get_mut(count) {
+                *slot = entry;
+            }
+        } else if let Some(tail) = self.options.get_mut(at..=count) {
+            // Makes room at `at`.
+            tail.rotate_right(1);
+            if let Some(slot) = tail.first_mut() {
+                *slot = entry;
+            }
+        }
         self.count += 1;
         Ok(self)
     }
 
-    fn entries(&self) -> impl Iterator<Item = &Entry<'a>> {
-        self.options.iter().flatten()
+    /// The options, in number order.
+    #[inline]
+    fn entries(&self) -> &[Entry<'a>] {
+        self.options.get(..self.count).unwrap_or(&[])
     }
 
-    /// The options in number order; equal numbers keep the order they were added in.
-    fn sorted(&self) -> [Option<Entry<'a>>; N] {
-        let mut sorted = self.options;
-        // Insertion sort: stable, in place, no allocation, and N is small.
-        for i in 1..self.count.min(N) {
-            let mut j = i;
-            while j > 0 {
-                match (sorted.get(j - 1).copied().flatten(), sorted.get(j).copied().flatten()) {
-                    (Some(a), Some(b)) if a.number > b.number => sorted.swap(j - 1, j),
-                    _ => break,
-                }
-                j -= 1;
-            }
-        }
-        sorted
-    }
-
+    #[inline]
     fn token_header(&self) -> (u8, usize) {
         match self.token.len() {
             n @ 0..=8 => (n as u8, 0),
@@ -179,25 +226,17 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     }
 
     /// The exact encoded size.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         4 + self.token_header().1 + self.token.len() + self.body_len()
     }
 
     /// Bytes of the options, payload marker and payload: what follows the token in every
     /// framing (RFC 7252 §3; RFC 8323 §3.2 calls its length "Len").
+    #[inline]
     pub(crate) fn body_len(&self) -> usize {
-        let mut len = 0;
-        let mut prev = 0usize;
-        for e in self.sorted().iter().flatten() {
-            let delta = usize::from(e.number) - prev;
-            let vlen = e.value.bytes().len();
-            len += 1 + ext_len(delta) + ext_len(vlen) + vlen;
-            prev = usize::from(e.number);
-        }
-        if !self.payload.is_empty() {
-            len += 1 + self.payload.len();
-        }
-        len
+        let payload = if self.payload.is_empty() { 0 } else { 1 + self.payload.len() };
+        self.options_len + payload
     }
 
     pub(crate) fn token_bytes(&self) -> &'a [u8] {
@@ -212,13 +251,16 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`].
+    #[inline]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
         let need = self.encoded_len();
         let Some(out) = out.get_mut(..need) else { return Err(EncodeError::BufferTooSmall { required: need }) };
-        let mut w = Writer { out, pos: 0 };
         let (tkl, ext) = self.token_header();
-        w.put(&[0x40 | ((self.message_type as u8) << 4) | tkl, self.code.0]);
-        w.put(&self.message_id.0.to_be_bytes());
+        let [id_hi, id_lo] = self.message_id.0.to_be_bytes();
+        if let Some(header) = out.first_chunk_mut::<4>() {
+            *header = [0x40 | ((self.message_type as u8) << 4) | tkl, self.code.0, id_hi, id_lo];
+        }
+        let mut w = Writer { out, pos: 4 };
         match ext {
             1 => w.put(&[(self.token.len() - 13) as u8]),
             2 => w.put(&((self.token.len() - 269) as u16).to_be_bytes()),
@@ -230,26 +272,53 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     }
 
     /// Writes the options, payload marker and payload.
+    #[inline]
     pub(crate) fn write_body(&self, w: &mut Writer<'_>) {
         let mut prev = 0usize;
-        for e in self.sorted().iter().flatten() {
+        for e in self.entries() {
             let value = e.value.bytes();
             let delta = usize::from(e.number) - prev;
             prev = usize::from(e.number);
-            let nib = |v: usize| match ext_len(v) {
-                0 => v as u8,
-                1 => 13,
-                _ => 14,
-            };
-            w.put(&[(nib(delta) << 4) | nib(value.len())]);
-            w.ext(delta);
-            w.ext(value.len());
+            if delta < 13 && value.len() < 13 {
+                // The usual option: one header byte.
+                w.byte(((delta as u8) << 4) | value.len() as u8);
+            } else {
+                w.extended_header(delta, value.len());
+            }
             w.put(value);
         }
         if !self.payload.is_empty() {
             w.put(&[0xFF]);
             w.put(self.payload);
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` (equal lengths), with option-sized values (up to 16 bytes) copied
+/// inline as two overlapping fixed-size moves rather than by a call to `memcpy`.
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    fn two<const K: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        n @ 1..=3 => {
+            // First, middle and last byte: all of 1-3 bytes.
+            for i in [0, n / 2, n - 1] {
+                if let (Some(d), Some(&s)) = (dst.get_mut(i), src.get(i)) {
+                    *d = s;
+                }
+            }
+        }
+        4..=7 => two::<4>(dst, src),
+        8..=16 => two::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -260,12 +329,33 @@ pub(crate) struct Writer<'o> {
 }
 
 impl Writer<'_> {
+    #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.pos + bytes.len();
         if let Some(dst) = self.out.get_mut(self.pos..end) {
-            dst.copy_from_slice(bytes);
+            copy(dst, bytes);
         }
         self.pos = end;
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        if let Some(dst) = self.out.get_mut(self.pos) {
+            *dst = b;
+        }
+        self.pos += 1;
+    }
+
+    /// An option header with extended delta or length bytes (RFC 7252 §3.1).
+    fn extended_header(&mut self, delta: usize, len: usize) {
+        let nib = |v: usize| match ext_len(v) {
+            0 => v as u8,
+            1 => 13,
+            _ => 14,
+        };
+        self.byte((nib(delta) << 4) | nib(len));
+        self.ext(delta);
+        self.ext(len);
     }
 
     /// The extended delta or length bytes for `v` (RFC 7252 §3.1).
@@ -274,6 +364,58 @@ impl Writer<'_> {
             1 => self.put(&[(v - 13) as u8]),
             2 => self.put(&((v - 269) as u16).to_be_bytes()),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::wire::Message;
+    use std::vec::Vec;
+
+    /// Options added in every order (with extended deltas and lengths) come out sorted, repeats in
+    /// the order added, and `encoded_len` is what `encode` writes.
+    #[test]
+    fn any_insertion_order_encodes_sorted_with_the_exact_length() {
+        let long = [7u8; 300];
+        let opts: [(u16, &[u8]); 6] =
+            [(11, b"a"), (2000, &long[..20]), (11, b"b"), (300, &long[..13]), (65_000, &long[..300]), (12, &long[..1])];
+        // Every rotation and its reverse.
+        for r in 0..opts.len() {
+            for rev in [false, true] {
+                let mut order: Vec<(u16, &[u8])> = opts.iter().cycle().skip(r).take(opts.len()).copied().collect();
+                if rev {
+                    order.reverse();
+                }
+                let mut b = MessageBuilder::<8>::new(MessageType::Confirmable, Code::GET, MessageId(1));
+                for (n, v) in &order {
+                    b.option(OptionNumber(*n), v).unwrap();
+                }
+                b.payload(b"p");
+                let mut out = [0u8; 1024];
+                let n = b.encode(&mut out).unwrap();
+                assert_eq!(n, b.encoded_len());
+                let m = Message::new_checked(&out[..n]).unwrap();
+                let got: Vec<(u16, &[u8])> = m.options().map(|o| (o.number.0, o.value)).collect();
+                let mut want = order.clone();
+                want.sort_by_key(|(n, _)| *n);
+                assert_eq!(got, want);
+                assert_eq!(m.payload(), b"p");
+            }
+        }
+    }
+
+    #[test]
+    fn small_copies_copy_every_byte() {
+        let src: Vec<u8> = (1..=40).collect();
+        for len in 0..=40 {
+            let mut dst = [0u8; 40];
+            copy(&mut dst[..len], &src[..len]);
+            assert_eq!(&dst[..len], &src[..len]);
+            assert!(dst[len..].iter().all(|&b| b == 0));
         }
     }
 }
