@@ -66,7 +66,7 @@ const fn option_len(delta: usize, len: usize) -> usize {
 }
 
 /// Bytes of an option header for this delta and length (RFC 7252 §3.1).
-const fn ext_len(v: usize) -> usize {
+pub(crate) const fn ext_len(v: usize) -> usize {
     if v < 13 {
         0
     } else if v < 269 {
@@ -154,14 +154,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         let len = value.bytes().len();
         // A signal's options are numbered within its code (RFC 8323 §5.2), so they follow the
         // signal's rows rather than the request/response registry.
-        let (repeatable, range) = if self.code.is_signal() {
-            match super::signal::option(self.code, number.0) {
-                Some(row) => (row.repeatable, Some((row.min, row.max))),
-                None => (true, None),
-            }
-        } else {
-            number.rules()
-        };
+        let (repeatable, range) = super::signal::rules_for(self.code, number);
         if let Some((min, max)) = range {
             if len < usize::from(min) || len > usize::from(max) {
                 return Err(EncodeError::OptionLength { number: number.0, len, min, max });
@@ -279,12 +272,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
             let value = e.value.bytes();
             let delta = usize::from(e.number) - prev;
             prev = usize::from(e.number);
-            if delta < 13 && value.len() < 13 {
-                // The usual option: one header byte.
-                w.byte(((delta as u8) << 4) | value.len() as u8);
-            } else {
-                w.extended_header(delta, value.len());
-            }
+            w.option_header(delta, value.len());
             w.put(value);
         }
         if !self.payload.is_empty() {
@@ -344,6 +332,17 @@ impl Writer<'_> {
             *dst = b;
         }
         self.pos += 1;
+    }
+
+    /// An option header for this delta and value length (RFC 7252 §3.1).
+    #[inline]
+    pub(crate) fn option_header(&mut self, delta: usize, len: usize) {
+        if delta < 13 && len < 13 {
+            // The usual option: one header byte.
+            self.byte(((delta as u8) << 4) | len as u8);
+        } else {
+            self.extended_header(delta, len);
+        }
     }
 
     /// An option header with extended delta or length bytes (RFC 7252 §3.1).

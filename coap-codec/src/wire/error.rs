@@ -130,6 +130,15 @@ pub enum EncodeError {
     /// A non-repeatable option added twice (RFC 7252 §5.4.5).
     #[error("option {0} is not repeatable")]
     OptionRepeated(u16),
+    /// An option added after one with a higher number, to a writer that writes in order
+    /// (RFC 7252 §3.1: options go in number order).
+    #[error("option {number} after option {after}: options go in number order")]
+    OptionOrder {
+        /// The option number refused.
+        number: u16,
+        /// The number of the last option written.
+        after: u16,
+    },
     /// More options than the builder's capacity.
     #[error("more than {0} options")]
     TooManyOptions(usize),

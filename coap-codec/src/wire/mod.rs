@@ -27,6 +27,7 @@ mod option;
 pub mod signal;
 pub mod tcp;
 mod value;
+mod writer;
 
 pub use builder::MessageBuilder;
 pub use error::{DecodeError, EncodeError, Malformed, Reaction};
@@ -34,3 +35,4 @@ pub use header::{Code, MessageId, MessageType};
 pub use message::{CoapOption, Message, OptionProblem, Options};
 pub use option::{decode_uint, encode_uint, OptionFormat, OptionNumber};
 pub use value::{Block, ContentFormat, NoResponse, Observe};
+pub use writer::MessageWriter;

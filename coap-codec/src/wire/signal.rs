@@ -56,6 +56,21 @@ pub const fn option(code: Code, number: u16) -> Option<SignalOption> {
     }
 }
 
+/// Whether option `number` may repeat and its length range in a message with `code`: the
+/// signal's own rows for 7.xx (RFC 8323 §5.2: signal option numbers are scoped to the code),
+/// the registry otherwise (unknown numbers: repeatable, any length).
+#[inline]
+pub(crate) fn rules_for(code: Code, number: OptionNumber) -> (bool, Option<(u16, u16)>) {
+    if code.is_signal() {
+        match option(code, number.0) {
+            Some(row) => (row.repeatable, Some((row.min, row.max))),
+            None => (true, None),
+        }
+    } else {
+        number.rules()
+    }
+}
+
 /// A signalling message read from a [`TcpMessage`] with a 7.xx code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal<'a> {

@@ -79,16 +79,7 @@ impl<'a> TcpMessage<'a> {
     /// ```
     pub fn option_problems(&self) -> impl Iterator<Item = (CoapOption<'a>, OptionProblem)> + 'a {
         let code = self.code;
-        problems(self.options(), move |n| {
-            if code.is_signal() {
-                match super::signal::option(code, n.0) {
-                    Some(row) => (row.repeatable, Some((row.min, row.max))),
-                    None => (true, None),
-                }
-            } else {
-                (n.is_repeatable(), n.length_range())
-            }
-        })
+        problems(self.options(), move |n| super::signal::rules_for(code, n))
     }
 }
 
