@@ -285,7 +285,7 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
 /// `dst.copy_from_slice(src)` (equal lengths), with option-sized values (up to 16 bytes) copied
 /// inline as two overlapping fixed-size moves rather than by a call to `memcpy`.
 #[inline]
-fn copy(dst: &mut [u8], src: &[u8]) {
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     fn two<const K: usize>(dst: &mut [u8], src: &[u8]) {
         if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
             *d = *s;

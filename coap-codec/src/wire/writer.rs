@@ -2,7 +2,7 @@
 //! in number order, with the same checks as [`MessageBuilder`](super::MessageBuilder) and no
 //! option table: for callers that already hold their options in order (RFC 7252 §3.1).
 
-use super::builder::{ext_len, Writer};
+use super::builder::{copy, ext_len, Writer};
 use super::{encode_uint, Code, EncodeError, MessageId, MessageType, OptionNumber};
 
 /// Writes one CoAP message over UDP into `out` as it goes: header and token on
@@ -34,8 +34,10 @@ pub struct MessageWriter<'o> {
     out: &'o mut [u8],
     pos: usize,
     code: Code,
-    /// The number of the last option written, if any.
-    last: Option<u16>,
+    /// The number of the last option written (0 before the first).
+    prev: u16,
+    /// Whether an option was written.
+    written: bool,
 }
 
 impl<'o> MessageWriter<'o> {
@@ -72,7 +74,7 @@ impl<'o> MessageWriter<'o> {
             _ => {}
         }
         w.put(token);
-        Ok(Self { pos: w.pos, out: w.out, code, last: None })
+        Ok(Self { pos: w.pos, out: w.out, code, prev: 0, written: false })
     }
 
     /// Adds an option with a raw value.
@@ -81,11 +83,22 @@ impl<'o> MessageWriter<'o> {
     /// [`EncodeError::OptionOrder`] for a number below the last one written;
     /// [`EncodeError::OptionLength`], [`EncodeError::OptionRepeated`] as the builder;
     /// [`EncodeError::BufferTooSmall`] (with the bytes the message needs so far).
-    #[inline]
+    #[inline(always)]
     pub fn option(&mut self, number: OptionNumber, value: &[u8]) -> Result<&mut Self, EncodeError> {
-        let prev = self.last.unwrap_or(0);
-        if number.0 < prev {
-            return Err(EncodeError::OptionOrder { number: number.0, after: prev });
+        let repeat = self.written && number.0 == self.prev;
+        // The usual case in a few instructions: in order, a request or response code, and the
+        // registry's length range and repeatability (one packed-table lookup) kept.
+        if number.0 < self.prev || self.code.is_signal() || number.breaks_rules(value.len(), repeat) {
+            return self.checked_option(number, value);
+        }
+        self.write(number.0, value)
+    }
+
+    /// The full checks, naming what is wrong (and the signal rows, RFC 8323 §5.2).
+    #[cold]
+    fn checked_option(&mut self, number: OptionNumber, value: &[u8]) -> Result<&mut Self, EncodeError> {
+        if number.0 < self.prev {
+            return Err(EncodeError::OptionOrder { number: number.0, after: self.prev });
         }
         let (repeatable, range) = super::signal::rules_for(self.code, number);
         let len = value.len();
@@ -94,19 +107,37 @@ impl<'o> MessageWriter<'o> {
                 return Err(EncodeError::OptionLength { number: number.0, len, min, max });
             }
         }
-        if !repeatable && self.last == Some(number.0) {
+        if !repeatable && self.written && self.prev == number.0 {
             return Err(EncodeError::OptionRepeated(number.0));
         }
-        let delta = usize::from(number.0 - prev);
-        let need = self.pos + 1 + ext_len(delta) + ext_len(len) + len;
-        if self.out.len() < need {
-            return Err(EncodeError::BufferTooSmall { required: need });
+        self.write(number.0, value)
+    }
+
+    /// Writes an option already checked, after the last one (RFC 7252 §3.1).
+    #[inline(always)]
+    fn write(&mut self, number: u16, value: &[u8]) -> Result<&mut Self, EncodeError> {
+        let (delta, len) = (usize::from(number - self.prev), value.len());
+        if delta < 13 && len < 13 {
+            // The usual option: one header byte, then the value.
+            let need = self.pos + 1 + len;
+            let Some((head, rest)) = self.out.get_mut(self.pos..need).and_then(|d| d.split_first_mut()) else {
+                return Err(EncodeError::BufferTooSmall { required: need });
+            };
+            *head = ((delta as u8) << 4) | len as u8;
+            copy(rest, value);
+            self.pos = need;
+        } else {
+            let need = self.pos + 1 + ext_len(delta) + ext_len(len) + len;
+            if self.out.len() < need {
+                return Err(EncodeError::BufferTooSmall { required: need });
+            }
+            let mut w = Writer { out: &mut *self.out, pos: self.pos };
+            w.option_header(delta, len);
+            w.put(value);
+            self.pos = w.pos;
         }
-        let mut w = Writer { out: &mut *self.out, pos: self.pos };
-        w.option_header(delta, len);
-        w.put(value);
-        self.pos = w.pos;
-        self.last = Some(number.0);
+        self.prev = number;
+        self.written = true;
         Ok(self)
     }
 
@@ -114,7 +145,7 @@ impl<'o> MessageWriter<'o> {
     ///
     /// # Errors
     /// As [`option`](Self::option).
-    #[inline]
+    #[inline(always)]
     pub fn uint(&mut self, number: OptionNumber, v: u32) -> Result<&mut Self, EncodeError> {
         let (buf, n) = encode_uint(v);
         self.option(number, buf.get(..n).unwrap_or(&[]))
