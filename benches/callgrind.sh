@@ -26,7 +26,7 @@ FILTER="${1:-.}"
 # The crates of each set, ours first: the table's columns.
 case "$SET" in
     mqtt) CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core" ;;
-    coap) CRATES="coap-codec coap-lite coap-message-implementations" ;;
+    coap) CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations" ;;
     *) echo "unknown set $SET (mqtt | coap)" >&2; exit 1 ;;
 esac
 runner="callgrind_$SET"

@@ -19,7 +19,7 @@ use benches::coap::{items, CoapItem};
 use benches::hex;
 use coap_peers::cmi::Cmi;
 use coap_peers::lite::CoapLite;
-use coap_peers::{Codec, Ours};
+use coap_peers::{Codec, Ours, OursBuilder};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
 
@@ -47,7 +47,7 @@ fn main() {
     }
 
     // A 2-core shared machine: short warm-up and measurement keep the whole run to about a minute
-    // (24 benchmarks); command-line flags (`--measurement-time`, `--sample-size`) still override.
+    // (28 benchmarks); command-line flags (`--measurement-time`, `--sample-size`) still override.
     let mut c = Criterion::default()
         .sample_size(30)
         .warm_up_time(Duration::from_millis(500))
@@ -63,6 +63,7 @@ fn main() {
 
         let mut g = c.benchmark_group(format!("encode/{}", item.name));
         bench_encode::<Ours>(&mut g, item);
+        bench_encode::<OursBuilder>(&mut g, item);
         bench_encode::<CoapLite>(&mut g, item);
         bench_encode::<Cmi>(&mut g, item);
         g.finish();

@@ -14,7 +14,7 @@ use benches::coap::{expected_digest, items, CoapApp, CoapItem};
 use coap_message::{MessageOption as _, ReadableMessage};
 use coap_peers::cmi::{Cmi, CmiMsg};
 use coap_peers::lite::CoapLite;
-use coap_peers::{Codec, Ours};
+use coap_peers::{Codec, Ours, OursBuilder};
 
 /// The fields of a message, comparable across crates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,11 +122,12 @@ fn every_codec_reads_and_writes_the_same_messages() {
         assert_eq!(ours_decode_fields(&item.datagram), expected(&item.app), "{}", item.name);
         // Ours reproduces its own canonical bytes.
         assert!(check::<Ours>(&item, ours_fields), "{}", item.name);
+        assert!(check::<OursBuilder>(&item, ours_fields), "{}", item.name);
         check::<CoapLite>(&item, lite_fields);
         check::<Cmi>(&item, cmi_fields);
-        checked += 3;
+        checked += 4;
     }
-    assert_eq!(checked, 4 * 3);
+    assert_eq!(checked, 4 * 4);
 }
 
 #[test]

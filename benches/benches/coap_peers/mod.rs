@@ -63,6 +63,33 @@ impl Codec for Ours {
     }
 }
 
+/// `coap-codec` through `MessageBuilder` (options in any order), for comparison with
+/// [`Ours`], which uses `MessageWriter` (options in order, as the peers' fastest paths want).
+/// Decode is the same as [`Ours`].
+pub struct OursBuilder;
+
+impl Codec for OursBuilder {
+    const NAME: &'static str = "coap-codec-builder";
+    type Ctx = OursCtx;
+    type Msg<'a> = coap_codec::wire::Message<&'a [u8]>;
+
+    fn new_ctx() -> OursCtx {
+        Ours::new_ctx()
+    }
+    #[inline]
+    fn decode(datagram: &[u8]) -> Option<(Self::Msg<'_>, usize)> {
+        Ours::decode(datagram)
+    }
+    #[inline]
+    fn encode(ctx: &mut OursCtx, app: &CoapApp) -> usize {
+        ctx.len = benches::coap::encode_ours_builder(app, &mut ctx.out).expect("our builder encode");
+        ctx.len
+    }
+    fn encoded(ctx: &OursCtx) -> &[u8] {
+        &ctx.out[..ctx.len]
+    }
+}
+
 pub mod lite {
     //! `coap-lite`: `Packet::from_bytes` copies the token, every option value (into a
     //! `BTreeMap<u16, LinkedList<Vec<u8>>>`) and the payload into owned storage; `to_bytes`
