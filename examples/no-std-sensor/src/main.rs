@@ -1,8 +1,10 @@
-//! `no-std-sensor`: the proof that `mqtt-codec` needs neither `std` nor an allocator.
+//! `no-std-sensor`: the proof that `mqtt-codec` and `coap-codec` need neither `std` nor an
+//! allocator.
 //!
 //! A `#![no_std]`, `#![no_main]` binary with its own panic handler and no global allocator that
 //! builds a sensor's CONNECT and PUBLISH in static buffers, decodes a CONNACK, SUBACK and
-//! PUBLISH from static bytes, and exits with 0 when every check passes. If anything in the
+//! PUBLISH from static bytes, answers a CoAP GET with a 2.05 written in place, frames a CoAP
+//! over TCP CSM, and exits with 0 when every check passes. If anything in the
 //! dependency graph pulled in `std`, linking fails with a duplicate `panic_impl`; if anything
 //! allocated, with "no global memory allocator found".
 //!
@@ -40,6 +42,37 @@ static FROM_BROKER: [u8; 24] = [
 ];
 
 static mut TX: [u8; 256] = [0; 256];
+
+/// A CoAP CON GET /temperature with token 0x20 (RFC 7252 Appendix A, Figure 17).
+static COAP_GET: [u8; 17] = *b"\x41\x01\x7d\x35\x20\xbbtemperature";
+
+/// Answers the CoAP request and frames a CSM; returns the number of the first failed check, or 0.
+fn coap() -> i32 {
+    use coap_codec::wire::signal::Signal;
+    use coap_codec::wire::{tcp, Code, Message, MessageType, MessageWriter, OptionNumber};
+    let Ok(req) = Message::new_checked(&COAP_GET[..]) else { return 20 };
+    if req.code() != Code::GET || req.option(OptionNumber::URI_PATH) != Some(&b"temperature"[..]) {
+        return 21;
+    }
+    let mut tx = [0u8; 64];
+    let Ok(mut w) =
+        MessageWriter::new(&mut tx, MessageType::Acknowledgement, Code::CONTENT, req.message_id(), req.token())
+    else {
+        return 22;
+    };
+    if w.uint(OptionNumber::CONTENT_FORMAT, 0).is_err() {
+        return 23;
+    }
+    let Ok(n) = w.finish(b"22.5 C") else { return 24 };
+    if tx.get(..n) != Some(&b"\x61\x45\x7d\x35\x20\xc0\xff22.5 C"[..]) {
+        return 25;
+    }
+    let Ok(csm) = (Signal::Csm { max_message_size: 1152, block_wise_transfer: true }).builder() else { return 26 };
+    match tcp::encode(&csm, &mut tx) {
+        Ok(3) if tx.get(..3) == Some(&[0x10, 0xE1, 0x40][..]) => 0,
+        _ => 27,
+    }
+}
 
 /// Runs the sensor's exchange; returns the number of the first check that failed, or 0.
 fn run() -> i32 {
@@ -89,6 +122,10 @@ fn run() -> i32 {
     }
     if seen != 7 {
         return 9;
+    }
+    let c = coap();
+    if c != 0 {
+        return c;
     }
     // A static buffer works as well as a stack one.
     #[allow(unsafe_code)]
