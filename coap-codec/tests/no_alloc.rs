@@ -47,6 +47,13 @@ fn the_bench_set_allocates_nothing() {
         let n = b.encode(&mut udp).unwrap();
         let m = Message::new_checked(&udp[..n]).unwrap();
         assert_eq!(m.option(OptionNumber::BLOCK2).and_then(Block::decode).map(|b| b.size()), Some(Some(1024)));
+        // The same notification written in place.
+        let mut w =
+            MessageWriter::new(&mut tcp_buf, MessageType::NonConfirmable, Code::CONTENT, MessageId(3), &[]).unwrap();
+        w.uint(OptionNumber::OBSERVE, 7).unwrap();
+        w.uint(OptionNumber::BLOCK2, Block { num: 0, more: true, szx: 6 }.to_uint()).unwrap();
+        let k = w.finish(&[]).unwrap();
+        assert_eq!(tcp_buf[..k], udp[..n]);
     });
     assert_eq!(count, 0, "allocated {count} times");
 }
