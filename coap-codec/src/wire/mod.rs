@@ -1,11 +1,14 @@
-//! The wire layer: CoAP messages as checked views over the caller's bytes, and a builder that
-//! writes them into the caller's buffer.
+//! The wire layer: CoAP messages as checked views over the caller's bytes, and two encoders
+//! that write into the caller's buffer: [`MessageBuilder`] (options in any order, sorted on
+//! encode) and [`MessageWriter`] (options in number order, written in place as they come).
 //!
 //! # Guarantees
 //! - **No panic on any input**: every read is bounds-checked; a malformed datagram returns a
 //!   [`DecodeError`] naming the rule and the reaction (RST or silence).
 //! - **No allocation**: [`Message`] borrows its buffer; options and payload are slices of it.
 //! - **Checked view**: once [`Message::new_checked`] succeeds, accessors are infallible.
+//! - **Checked encoding**: both encoders refuse an option outside its length range or a repeat
+//!   of a non-repeatable one ([`EncodeError`]), so what they write decodes without problems.
 //!
 //! ```
 //! use coap_codec::wire::{Code, Message, MessageBuilder, MessageId, MessageType, OptionNumber};
