@@ -1,8 +1,9 @@
 //! CoAP over UDP: no datagram panics the checked view; whatever decodes rebuilds, through the
-//! builder, into bytes that decode to the same header, token, options and payload.
+//! builder, into bytes that decode to the same header, token, options and payload, and the
+//! in-place writer writes the very same bytes.
 #![no_main]
 
-use coap_codec::wire::{Message, MessageBuilder, OptionNumber};
+use coap_codec::wire::{Message, MessageBuilder, MessageWriter, OptionNumber};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -26,4 +27,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.token(), m.token());
     assert_eq!(again.payload(), m.payload());
     assert!(again.options().eq(m.options()));
+    let mut direct = vec![0u8; n];
+    let mut w = MessageWriter::new(&mut direct, m.message_type(), m.code(), m.message_id(), m.token()).expect("fits");
+    for o in m.options() {
+        w.option(o.number, o.value).expect("the builder took it");
+    }
+    assert_eq!(w.finish(m.payload()), Ok(n));
+    assert_eq!(direct, out[..n]);
 });
