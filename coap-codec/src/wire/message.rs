@@ -177,6 +177,12 @@ impl<B: AsRef<[u8]>> Message<B> {
                     return Err(err(Malformed::TruncatedOption, start));
                 }
                 (number, start, end)
+            } else if byte == 0xFF {
+                // RFC 7252 §3: a payload marker is followed by a payload.
+                if pos + 1 == b.len() {
+                    return Err(err(Malformed::EmptyPayloadAfterMarker, pos));
+                }
+                break pos;
             } else {
                 match read_extended(b, pos, prev, byte).map_err(|(kind, at)| err(kind, at))? {
                     Step::Option { number, start, end } => (number, start, end),
