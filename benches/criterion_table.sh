@@ -8,7 +8,7 @@ set -euo pipefail
 log="${1:-/dev/stdin}"
 if [ "$log" = /dev/stdin ]; then log="$(mktemp)"; cat >"$log"; fi
 if grep -q '/coap-codec' "$log"; then
-    CRATES="coap-codec coap-lite coap-message-implementations"
+    CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations"
 else
     CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core"
 fi
