@@ -26,6 +26,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod format;
+pub mod model;
+
 /// Time, as `coap-codec` defines it: LwM2M's machines run on CoAP's clock.
 pub mod time {
     pub use coap_codec::time::Instant;

@@ -1,0 +1,16 @@
+//! The LwM2M content formats (LwM2M Core 1.2 §7.4): each decodes a payload to
+//! [`Record`](crate::model::Record)s, absolute (path, value) pairs, and encodes records back.
+//!
+//! | format | Content-Format | module | allocation |
+//! |---|---|---|---|
+//! | text/plain | 0 | `text` | none |
+//! | opaque | 42 | `opaque` | none |
+//! | CoRE link format (Register, Update, Discover) | 40 | `link` | none |
+//! | TLV | 11542 (1542 before registration) | `tlv` | none |
+//! | LwM2M JSON (legacy) | 11543 | `lwm2m_json` | `alloc` |
+//! | SenML JSON | 110 | `senml_json` | `alloc` |
+//! | SenML CBOR | 112 | `senml_cbor` | `alloc` |
+//! | LwM2M CBOR | 11544 | `lwm2m_cbor` | `alloc` |
+//!
+//! Each module has its own error type naming the rule broken and the byte offset; none panics
+//! on any input or allocates in proportion to a declared length.

@@ -1,0 +1,350 @@
+//! Data types and values (LwM2M Core 1.2 Appendix C), and the record every content format
+//! decodes to and encodes from.
+
+use core::fmt;
+use core::ops::Deref;
+
+use super::Path;
+
+/// A resource's data type (LwM2M Core 1.2 Appendix C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum DataType {
+    /// UTF-8 text.
+    String,
+    /// A signed integer (up to 64 bits).
+    Integer,
+    /// An unsigned integer (up to 64 bits; LwM2M 1.1+).
+    UnsignedInteger,
+    /// A 32- or 64-bit IEEE 754 float.
+    Float,
+    /// A boolean.
+    Boolean,
+    /// Bytes.
+    Opaque,
+    /// Seconds since 1970-01-01T00:00:00Z, signed.
+    Time,
+    /// An object link: object id and instance id (LwM2M 1.0+).
+    Objlnk,
+    /// A CoRE link (RFC 6690 text; LwM2M 1.1+).
+    Corelnk,
+    /// No value (an executable resource).
+    None,
+}
+
+impl DataType {
+    /// The name the OMA object definitions (DDF) use: `String`, `Integer`, `Unsigned Integer`,
+    /// `Float`, `Boolean`, `Opaque`, `Time`, `Objlnk`, `Corelnk`, `none`.
+    pub const fn ddf_name(self) -> &'static str {
+        match self {
+            Self::String => "String",
+            Self::Integer => "Integer",
+            Self::UnsignedInteger => "Unsigned Integer",
+            Self::Float => "Float",
+            Self::Boolean => "Boolean",
+            Self::Opaque => "Opaque",
+            Self::Time => "Time",
+            Self::Objlnk => "Objlnk",
+            Self::Corelnk => "Corelnk",
+            Self::None => "none",
+        }
+    }
+
+    /// The type a DDF names (case-insensitive; `Unsigned Integer` with or without the space;
+    /// an empty type is [`DataType::None`]).
+    pub fn from_ddf_name(name: &str) -> Option<Self> {
+        let n = name.trim();
+        let is = |s: &str| n.eq_ignore_ascii_case(s);
+        Some(if is("String") {
+            Self::String
+        } else if is("Integer") {
+            Self::Integer
+        } else if is("Unsigned Integer") || is("UnsignedInteger") {
+            Self::UnsignedInteger
+        } else if is("Float") {
+            Self::Float
+        } else if is("Boolean") {
+            Self::Boolean
+        } else if is("Opaque") {
+            Self::Opaque
+        } else if is("Time") {
+            Self::Time
+        } else if is("Objlnk") {
+            Self::Objlnk
+        } else if is("Corelnk") {
+            Self::Corelnk
+        } else if is("none") || n.is_empty() {
+            Self::None
+        } else {
+            return None;
+        })
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.ddf_name())
+    }
+}
+
+/// Text borrowed from the payload, or (under `alloc`) owned when a format had to unescape it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Text<'a> {
+    /// Borrowed from the input.
+    Borrowed(&'a str),
+    /// Made by the decoder (JSON escapes).
+    #[cfg(feature = "alloc")]
+    Owned(alloc::string::String),
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Self::Borrowed(s) => s,
+            #[cfg(feature = "alloc")]
+            Self::Owned(s) => s,
+        }
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Self::Borrowed(s)
+    }
+}
+
+/// Bytes borrowed from the payload, or (under `alloc`) owned when a format had to decode them
+/// (base64 in JSON).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Bytes<'a> {
+    /// Borrowed from the input.
+    Borrowed(&'a [u8]),
+    /// Made by the decoder.
+    #[cfg(feature = "alloc")]
+    Owned(alloc::vec::Vec<u8>),
+}
+
+impl Deref for Bytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(b) => b,
+            #[cfg(feature = "alloc")]
+            Self::Owned(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.iter() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Bytes<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Self::Borrowed(b)
+    }
+}
+
+/// An object link: `object:instance` (LwM2M Core 1.2 Appendix C). `65535:65535` is the null link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct ObjectLink {
+    /// The object id.
+    pub object: u16,
+    /// The object instance id.
+    pub instance: u16,
+}
+
+impl ObjectLink {
+    /// The null link, `65535:65535`.
+    pub const NULL: Self = Self { object: u16::MAX, instance: u16::MAX };
+}
+
+impl fmt::Display for ObjectLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.object, self.instance)
+    }
+}
+
+/// A value of a resource or resource instance.
+///
+/// Formats that carry the type (SenML, LwM2M CBOR, LwM2M JSON) decode to typed variants; TLV,
+/// which does not, decodes to [`Value::Raw`] until [`Value::typed`] gives it its resource's type
+/// (from an object definition); text/plain decodes to the type the caller names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// [`DataType::String`].
+    String(Text<'a>),
+    /// [`DataType::Integer`].
+    Integer(i64),
+    /// [`DataType::UnsignedInteger`].
+    UnsignedInteger(u64),
+    /// [`DataType::Float`].
+    Float(f64),
+    /// [`DataType::Boolean`].
+    Boolean(bool),
+    /// [`DataType::Opaque`].
+    Opaque(Bytes<'a>),
+    /// [`DataType::Time`]: seconds since the Unix epoch.
+    Time(i64),
+    /// [`DataType::Objlnk`].
+    Objlnk(ObjectLink),
+    /// [`DataType::Corelnk`].
+    Corelnk(Text<'a>),
+    /// [`DataType::None`]: no value.
+    None,
+    /// TLV bytes whose type the format does not carry (OMA LwM2M Core 1.2 §7.4.3).
+    Raw(Bytes<'a>),
+}
+
+/// Why a value cannot be read as a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// TLV bytes of a length the type does not have (an Integer of 3 bytes, a Float of 2).
+    #[error("LwM2M Core §7.4.3: {len} bytes cannot be a TLV {data_type}")]
+    TlvLength {
+        /// The type asked for.
+        data_type: DataType,
+        /// The byte length.
+        len: usize,
+    },
+    /// A Boolean other than 0 or 1.
+    #[error("LwM2M Core §7.4.3: a Boolean is 0 or 1")]
+    Boolean,
+    /// Bytes that are not UTF-8 for a String or Corelnk.
+    #[error("LwM2M Core Appendix C: a {0} is UTF-8")]
+    Utf8(DataType),
+    /// An Unsigned Integer above `u64::MAX` cannot occur in TLV (8 bytes at most); this is a
+    /// value of another type that does not convert (a negative Integer to Unsigned Integer).
+    #[error("value of type {from} does not convert to {to}")]
+    Convert {
+        /// The value's type.
+        from: DataType,
+        /// The type asked for.
+        to: DataType,
+    },
+}
+
+impl<'a> Value<'a> {
+    /// The value's type; `None` for [`Value::Raw`].
+    pub fn data_type(&self) -> Option<DataType> {
+        Some(match self {
+            Self::String(_) => DataType::String,
+            Self::Integer(_) => DataType::Integer,
+            Self::UnsignedInteger(_) => DataType::UnsignedInteger,
+            Self::Float(_) => DataType::Float,
+            Self::Boolean(_) => DataType::Boolean,
+            Self::Opaque(_) => DataType::Opaque,
+            Self::Time(_) => DataType::Time,
+            Self::Objlnk(_) => DataType::Objlnk,
+            Self::Corelnk(_) => DataType::Corelnk,
+            Self::None => DataType::None,
+            Self::Raw(_) => return None,
+        })
+    }
+
+    /// Gives a [`Value::Raw`] its type by the TLV binary rules (LwM2M Core 1.2 §7.4.3:
+    /// integers and time signed big-endian in 1, 2, 4 or 8 bytes; unsigned in 1, 2, 4 or 8;
+    /// floats in 4 or 8; a boolean in 1 byte, 0 or 1; an object link in 4 bytes, object id then
+    /// instance id). Typed values convert where nothing is lost (Integer to Time, a non-negative
+    /// Integer to Unsigned Integer and back); otherwise [`ValueError::Convert`].
+    ///
+    /// ```
+    /// use lwm2m_model::model::{DataType, Value};
+    /// let raw = Value::Raw((&[0x0E, 0xD8][..]).into());
+    /// assert_eq!(raw.typed(DataType::Integer)?, Value::Integer(3800));
+    /// # Ok::<(), lwm2m_model::model::ValueError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ValueError`].
+    pub fn typed(self, to: DataType) -> Result<Value<'a>, ValueError> {
+        match self {
+            Self::Raw(b) => from_tlv_bytes(b, to),
+            v if v.data_type() == Some(to) => Ok(v),
+            Self::Integer(i) if to == DataType::Time => Ok(Self::Time(i)),
+            Self::Time(i) if to == DataType::Integer => Ok(Self::Integer(i)),
+            Self::Integer(i) if to == DataType::UnsignedInteger && i >= 0 => Ok(Self::UnsignedInteger(i as u64)),
+            Self::UnsignedInteger(u) if to == DataType::Integer && i64::try_from(u).is_ok() => {
+                Ok(Self::Integer(u as i64))
+            }
+            Self::String(s) if to == DataType::Corelnk => Ok(Self::Corelnk(s)),
+            v => Err(ValueError::Convert { from: v.data_type().unwrap_or(DataType::Opaque), to }),
+        }
+    }
+}
+
+/// TLV value bytes as `to` (LwM2M Core 1.2 §7.4.3).
+fn from_tlv_bytes(b: Bytes<'_>, to: DataType) -> Result<Value<'_>, ValueError> {
+    let len = b.len();
+    let bad = || ValueError::TlvLength { data_type: to, len };
+    let be = |signed: bool| -> Result<u64, ValueError> {
+        if !matches!(len, 1 | 2 | 4 | 8) {
+            return Err(bad());
+        }
+        let mut v: u64 = if signed && b.first().is_some_and(|&x| x & 0x80 != 0) { u64::MAX } else { 0 };
+        for &x in b.iter() {
+            v = (v << 8) | u64::from(x);
+        }
+        Ok(v)
+    };
+    Ok(match to {
+        DataType::Integer => Value::Integer(be(true)? as i64),
+        DataType::Time => Value::Time(be(true)? as i64),
+        DataType::UnsignedInteger => Value::UnsignedInteger(be(false)?),
+        DataType::Float => match *b {
+            [a, b1, c, d] => Value::Float(f64::from(f32::from_be_bytes([a, b1, c, d]))),
+            [a, b1, c, d, e, f, g, h] => Value::Float(f64::from_be_bytes([a, b1, c, d, e, f, g, h])),
+            _ => return Err(bad()),
+        },
+        DataType::Boolean => match *b {
+            [0] => Value::Boolean(false),
+            [1] => Value::Boolean(true),
+            [_] => return Err(ValueError::Boolean),
+            _ => return Err(bad()),
+        },
+        DataType::Objlnk => match *b {
+            [a, b1, c, d] => {
+                Value::Objlnk(ObjectLink { object: u16::from_be_bytes([a, b1]), instance: u16::from_be_bytes([c, d]) })
+            }
+            _ => return Err(bad()),
+        },
+        DataType::None if len == 0 => Value::None,
+        DataType::None => return Err(bad()),
+        DataType::Opaque => Value::Opaque(b),
+        DataType::String | DataType::Corelnk => {
+            let text = match b {
+                Bytes::Borrowed(s) => Text::Borrowed(core::str::from_utf8(s).map_err(|_| ValueError::Utf8(to))?),
+                #[cfg(feature = "alloc")]
+                Bytes::Owned(v) => Text::Owned(alloc::string::String::from_utf8(v).map_err(|_| ValueError::Utf8(to))?),
+            };
+            if to == DataType::String {
+                Value::String(text)
+            } else {
+                Value::Corelnk(text)
+            }
+        }
+    })
+}
+
+/// One (path, value) pair: what every content format decodes to and encodes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<'a> {
+    /// The resource or resource instance (absolute).
+    pub path: Path,
+    /// Its value.
+    pub value: Value<'a>,
+}
