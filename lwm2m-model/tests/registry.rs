@@ -366,3 +366,23 @@ fn a_few_ranges_and_units_as_the_ddfs_write_them() {
     assert_eq!((at(3311, 5851).range, at(3311, 5851).units), ("0-100", "%"));
     assert_eq!(at(0, 0).name, "LWM2M  Server URI", "the DDF's spelling, two spaces");
 }
+
+#[cfg(feature = "alloc")]
+#[test]
+fn a_registry_starts_with_core_and_the_last_added_version_answers() {
+    use lwm2m_model::model::Registry;
+    let mut defs = Registry::new();
+    assert!(defs.iter().copied().eq(registry::CORE.iter().copied()));
+    let location_1_1 =
+        ObjectDef { version: "1.1", resources: &registry::LOCATION.resources[..2], ..registry::LOCATION };
+    assert_eq!(defs.add(location_1_1), None);
+    assert_eq!(defs.len(), registry::CORE.len() + 1);
+    assert_eq!(defs.object(6), Some(&location_1_1));
+    assert_eq!(defs.get(6, "1.0"), Some(&registry::LOCATION));
+    // The same id and version again replaces, and then answers.
+    assert_eq!(defs.add(registry::LOCATION), Some(registry::LOCATION));
+    assert_eq!(defs.len(), registry::CORE.len() + 1);
+    assert_eq!(defs.object(6), Some(&registry::LOCATION));
+    assert_eq!(defs.resource_at(&"/6/0/6".parse().unwrap()).map(|r| r.name), Some("Speed"));
+    assert!(Registry::empty().object(3).is_none());
+}

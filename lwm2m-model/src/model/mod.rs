@@ -1,12 +1,17 @@
 //! The LwM2M object model (LwM2M Core 1.2 §7.1, Appendix C): paths, data types and values, the
 //! record every content format decodes to, object and resource definitions with the built-in
-//! registry, and type checking against them. Nothing here allocates.
+//! registry, and type checking against them. Nothing here allocates except [`Registry`] (feature
+//! `alloc`).
 
 mod object;
 mod path;
 pub mod registry;
+#[cfg(feature = "alloc")]
+mod registry_set;
 mod value;
 
 pub use object::{type_records, Definitions, ObjectDef, Operations, ResourceDef, TypeError};
 pub use path::{Path, PathError, RESERVED_ID};
+#[cfg(feature = "alloc")]
+pub use registry_set::Registry;
 pub use value::{Bytes, DataType, ObjectLink, Record, Text, Value, ValueError};
