@@ -104,3 +104,36 @@ proptest! {
         prop_assert_eq!(Path::from_segments(segs.iter().map(Vec::as_slice)).unwrap(), p);
     }
 }
+
+#[test]
+fn json_numbers_take_their_resource_type() {
+    // SenML and LwM2M JSON carry one kind of number: integral as Integer, others as Float.
+    let ok = |v: Value<'static>, to, want: Value<'static>| assert_eq!(v.typed(to).unwrap(), want);
+    ok(Value::Integer(-20), DataType::Float, Value::Float(-20.0));
+    ok(Value::Integer(1 << 53), DataType::Float, Value::Float(9_007_199_254_740_992.0));
+    ok(Value::UnsignedInteger(u64::MAX), DataType::UnsignedInteger, Value::UnsignedInteger(u64::MAX));
+    ok(Value::UnsignedInteger(7), DataType::Float, Value::Float(7.0));
+    ok(Value::UnsignedInteger(7), DataType::Time, Value::Time(7));
+    ok(Value::Float(1.638435e9), DataType::Time, Value::Time(1_638_435_000));
+    ok(Value::Float(-3.0), DataType::Integer, Value::Integer(-3));
+    ok(Value::Float(-9_223_372_036_854_775_808.0), DataType::Integer, Value::Integer(i64::MIN));
+    ok(
+        Value::Float(18_446_744_073_709_549_568.0),
+        DataType::UnsignedInteger,
+        Value::UnsignedInteger(18_446_744_073_709_549_568),
+    );
+    let refused = |v: Value<'static>, to| assert!(matches!(v.typed(to), Err(ValueError::Convert { .. })));
+    refused(Value::Integer((1 << 53) + 1), DataType::Float);
+    refused(Value::UnsignedInteger(u64::MAX), DataType::Float);
+    refused(Value::UnsignedInteger(u64::MAX), DataType::Time);
+    refused(Value::Float(0.5), DataType::Integer);
+    refused(Value::Float(9_223_372_036_854_775_808.0), DataType::Integer);
+    refused(Value::Float(-1.0), DataType::UnsignedInteger);
+    refused(Value::Float(18_446_744_073_709_551_616.0), DataType::UnsignedInteger);
+    refused(Value::Float(f64::NAN), DataType::Integer);
+    refused(Value::Float(f64::INFINITY), DataType::Time);
+    // Text and bytes compare by content, borrowed or owned.
+    assert_eq!(Text::Borrowed("ab"), Text::Owned("ab".to_string()));
+    assert_eq!(Bytes::Borrowed(&[1, 2]), Bytes::Owned(vec![1, 2]));
+    assert_ne!(Text::Borrowed("ab"), Text::Owned("abc".to_string()));
+}

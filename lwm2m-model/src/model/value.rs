@@ -88,7 +88,13 @@ impl fmt::Display for DataType {
 }
 
 /// Text borrowed from the payload, or (under `alloc`) owned when a format had to unescape it.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// Equality and hashing look at the text only, not at where it lives.
+///
+/// ```
+/// use lwm2m_model::model::Text;
+/// assert_eq!(Text::Borrowed("a\"b"), Text::Owned("a\"b".to_string()));
+/// ```
+#[derive(Clone)]
 pub enum Text<'a> {
     /// Borrowed from the input.
     Borrowed(&'a str),
@@ -108,6 +114,20 @@ impl Deref for Text<'_> {
     }
 }
 
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Text<'_> {}
+
+impl core::hash::Hash for Text<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
 impl fmt::Debug for Text<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
@@ -121,8 +141,8 @@ impl<'a> From<&'a str> for Text<'a> {
 }
 
 /// Bytes borrowed from the payload, or (under `alloc`) owned when a format had to decode them
-/// (base64 in JSON).
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// (base64 in JSON). Equality and hashing look at the bytes only, not at where they live.
+#[derive(Clone)]
 pub enum Bytes<'a> {
     /// Borrowed from the input.
     Borrowed(&'a [u8]),
@@ -139,6 +159,20 @@ impl Deref for Bytes<'_> {
             #[cfg(feature = "alloc")]
             Self::Owned(b) => b,
         }
+    }
+}
+
+impl PartialEq for Bytes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Bytes<'_> {}
+
+impl core::hash::Hash for Bytes<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
     }
 }
 
@@ -260,7 +294,17 @@ impl<'a> Value<'a> {
     /// integers and time signed big-endian in 1, 2, 4 or 8 bytes; unsigned in 1, 2, 4 or 8;
     /// floats in 4 or 8; a boolean in 1 byte, 0 or 1; an object link in 4 bytes, object id then
     /// instance id). Typed values convert where nothing is lost (Integer to Time, a non-negative
-    /// Integer to Unsigned Integer and back); otherwise [`ValueError::Convert`].
+    /// Integer to Unsigned Integer and back; an integer of at most 2^53 in magnitude to Float; a
+    /// whole Float in range to Integer, Unsigned Integer or Time); otherwise
+    /// [`ValueError::Convert`].
+    ///
+    /// ```
+    /// use lwm2m_model::model::{DataType, Value};
+    /// assert_eq!(Value::Integer(20).typed(DataType::Float)?, Value::Float(20.0));
+    /// assert_eq!(Value::Float(1.638435e9).typed(DataType::Time)?, Value::Time(1_638_435_000));
+    /// assert!(Value::Float(0.5).typed(DataType::Integer).is_err());
+    /// # Ok::<(), lwm2m_model::model::ValueError>(())
+    /// ```
     ///
     /// ```
     /// use lwm2m_model::model::{DataType, Value};
@@ -282,9 +326,34 @@ impl<'a> Value<'a> {
                 Ok(Self::Integer(u as i64))
             }
             Self::String(s) if to == DataType::Corelnk => Ok(Self::Corelnk(s)),
+            // SenML and LwM2M JSON carry one kind of number (RFC 8428 §4.5.4): integral numbers
+            // decode as Integer, others as Float, and take their resource's type here.
+            Self::Integer(i) if to == DataType::Float && exact_in_f64(i.unsigned_abs()) => Ok(Self::Float(i as f64)),
+            Self::UnsignedInteger(u) if to == DataType::Float && exact_in_f64(u) => Ok(Self::Float(u as f64)),
+            Self::UnsignedInteger(u) if to == DataType::Time && i64::try_from(u).is_ok() => Ok(Self::Time(u as i64)),
+            Self::Float(f) if matches!(to, DataType::Integer | DataType::Time) && integral_in(f, -TWO_63, TWO_63) => {
+                Ok(if to == DataType::Time { Self::Time(f as i64) } else { Self::Integer(f as i64) })
+            }
+            Self::Float(f) if to == DataType::UnsignedInteger && integral_in(f, 0.0, 2.0 * TWO_63) => {
+                Ok(Self::UnsignedInteger(f as u64))
+            }
             v => Err(ValueError::Convert { from: v.data_type().unwrap_or(DataType::Opaque), to }),
         }
     }
+}
+
+/// 2^63 as an `f64`.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// Whether an integer of this magnitude is exactly an `f64` (at most 2^53).
+fn exact_in_f64(magnitude: u64) -> bool {
+    magnitude <= 1 << 53
+}
+
+/// Whether `f` is a whole number in `lo..hi`, so that `as` converts it exactly (`lo..hi` within
+/// `-2^63..2^64`; `fract` is not in `core`).
+fn integral_in(f: f64, lo: f64, hi: f64) -> bool {
+    f >= lo && f < hi && if f < 0.0 { (f as i64) as f64 == f } else { (f as u64) as f64 == f }
 }
 
 /// TLV value bytes as `to` (LwM2M Core 1.2 §7.4.3).
