@@ -1,8 +1,10 @@
 //! The LwM2M object model (LwM2M Core 1.2 §7.1, Appendix C): paths, data types and values, the
 //! record every content format decodes to, object and resource definitions with the built-in
 //! registry, and type checking against them. Nothing here allocates except [`Registry`] (feature
-//! `alloc`).
+//! `alloc`) and the DDF loader [`ddf`] (feature `std`).
 
+#[cfg(feature = "std")]
+pub mod ddf;
 mod object;
 mod path;
 pub mod registry;
