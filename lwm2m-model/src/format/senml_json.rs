@@ -229,7 +229,7 @@ type Loose<'a> = (Path, Option<Value<'a>>, Option<f64>);
 /// # Errors
 /// [`DecodeError`], naming the rule and the record.
 pub fn decode(input: &[u8]) -> Result<Vec<SenmlRecord<'_>>, DecodeError> {
-    let loose = decode_loose(input)?;
+    let loose = decode_loose(input, true)?;
     let mut out = Vec::with_capacity(loose.len());
     for (i, (path, value, time)) in loose.into_iter().enumerate() {
         let err = |kind| DecodeError { kind, record: Some(i) };
@@ -262,9 +262,11 @@ pub fn decode_records(input: &[u8]) -> Result<Vec<Record<'_>>, DecodeError> {
 /// ```
 ///
 /// # Errors
-/// As [`decode`]; a record with a value is [`Malformed::UnexpectedValue`].
+/// As [`decode`]; a record with a value is [`Malformed::UnexpectedValue`], a path named twice
+/// (at any times) [`Malformed::ConflictingNames`].
 pub fn decode_paths(input: &[u8]) -> Result<Vec<Path>, DecodeError> {
-    let loose = decode_loose(input)?;
+    // A request names each path once, whatever times its records carry.
+    let loose = decode_loose(input, false)?;
     let mut out = Vec::with_capacity(loose.len());
     for (i, (path, value, _)) in loose.into_iter().enumerate() {
         if value.is_some() {
@@ -275,8 +277,9 @@ pub fn decode_paths(input: &[u8]) -> Result<Vec<Path>, DecodeError> {
     Ok(out)
 }
 
-/// Every record resolved (names, times, values) and checked for conflicts.
-fn decode_loose(input: &[u8]) -> Result<Vec<Loose<'_>>, DecodeError> {
+/// Every record resolved (names, times, values) and checked for conflicts: the same path at
+/// the same time, or (without `timed`) the same path at all.
+fn decode_loose(input: &[u8], timed: bool) -> Result<Vec<Loose<'_>>, DecodeError> {
     let whole = |kind| DecodeError { kind, record: None };
     if input.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
@@ -291,7 +294,7 @@ fn decode_loose(input: &[u8]) -> Result<Vec<Loose<'_>>, DecodeError> {
         let rec = read_record(item, &mut state, &mut name_buf).map_err(|kind| DecodeError { kind, record: Some(i) })?;
         out.push(rec);
     }
-    let keys: Vec<(Path, Option<f64>)> = out.iter().map(|(p, _, t)| (*p, *t)).collect();
+    let keys: Vec<(Path, Option<f64>)> = out.iter().map(|(p, _, t)| (*p, t.filter(|_| timed))).collect();
     if let Some(i) = json::first_conflict(&keys) {
         return Err(DecodeError { kind: Malformed::ConflictingNames, record: Some(i) });
     }
