@@ -295,8 +295,8 @@ impl<'a> Value<'a> {
     /// floats in 4 or 8; a boolean in 1 byte, 0 or 1; an object link in 4 bytes, object id then
     /// instance id). Typed values convert where nothing is lost (Integer to Time, a non-negative
     /// Integer to Unsigned Integer and back; an integer of at most 2^53 in magnitude to Float; a
-    /// whole Float in range to Integer, Unsigned Integer or Time); otherwise
-    /// [`ValueError::Convert`].
+    /// whole Float in range to Integer, Unsigned Integer or Time; `"object:instance"` text to
+    /// Objlnk); otherwise [`ValueError::Convert`].
     ///
     /// ```
     /// use lwm2m_model::model::{DataType, Value};
@@ -326,6 +326,11 @@ impl<'a> Value<'a> {
                 Ok(Self::Integer(u as i64))
             }
             Self::String(s) if to == DataType::Corelnk => Ok(Self::Corelnk(s)),
+            // LwM2M CBOR carries an object link as the text "object:instance" (Anjay's
+            // `lwm2m_cbor_in.c` reads "12:34" so).
+            Self::String(s) if to == DataType::Objlnk => {
+                objlnk_from_text(&s).map(Self::Objlnk).ok_or(ValueError::Convert { from: DataType::String, to })
+            }
             // SenML and LwM2M JSON carry one kind of number (RFC 8428 §4.5.4): integral numbers
             // decode as Integer, others as Float, and take their resource's type here.
             Self::Integer(i) if to == DataType::Float && exact_in_f64(i.unsigned_abs()) => Ok(Self::Float(i as f64)),
@@ -340,6 +345,19 @@ impl<'a> Value<'a> {
             v => Err(ValueError::Convert { from: v.data_type().unwrap_or(DataType::Opaque), to }),
         }
     }
+}
+
+/// `object:instance`, each a decimal id 0-65535 without sign.
+fn objlnk_from_text(s: &str) -> Option<ObjectLink> {
+    let id = |t: &str| {
+        if (1..=5).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (object, instance) = s.split_once(':')?;
+    Some(ObjectLink { object: id(object)?, instance: id(instance)? })
 }
 
 /// 2^63 as an `f64`.
