@@ -14,3 +14,8 @@
 //!
 //! Each module has its own error type naming the rule broken and the byte offset; none panics
 //! on any input or allocates in proportion to a declared length.
+
+pub mod link;
+pub mod opaque;
+pub mod text;
+pub mod tlv;
