@@ -19,3 +19,18 @@ pub mod link;
 pub mod opaque;
 pub mod text;
 pub mod tlv;
+
+#[cfg(feature = "alloc")]
+mod base64;
+#[cfg(feature = "alloc")]
+mod cbor;
+#[cfg(feature = "alloc")]
+mod json;
+#[cfg(feature = "alloc")]
+pub mod senml_json;
+#[cfg(feature = "alloc")]
+pub mod lwm2m_json;
+#[cfg(feature = "alloc")]
+pub mod senml_cbor;
+#[cfg(feature = "alloc")]
+pub mod lwm2m_cbor;
