@@ -29,17 +29,24 @@ while IFS= read -r line || [ -n "$line" ]; do
     //*) ;;
     @examples) close; block=examples; blank=1 ;;
     seed\|*)
-        IFS='|' read -r _ proto json <<<"$line"
-        hex=$("$wire" encode "$proto" "$json") || { echo "seed refused: $line -> $hex" >&2; exit 1; }
+        # PROTO may carry "--path /o/i/r" after the format name.
+        IFS='|' read -r _ protoargs json <<<"$line"
+        read -ra pa <<<"$protoargs"
+        proto=${pa[0]}
+        extra=("${pa[@]:1}")
+        hex=$("$wire" encode "$proto" "$json" "${extra[@]}") || { echo "seed refused: $line -> $hex" >&2; exit 1; }
         open
-        out "\$ wire decode $proto $hex"
-        out "$("$wire" decode "$proto" "$hex")"
+        out "\$ wire decode $proto $hex${extra:+ ${extra[*]}}"
+        out "$("$wire" decode "$proto" "$hex" "${extra[@]}")"
         ;;
     decode\|* | encode\|*)
-        IFS='|' read -r cmd proto arg <<<"$line"
+        IFS='|' read -r cmd protoargs arg <<<"$line"
+        read -ra pa <<<"$protoargs"
+        proto=${pa[0]}
+        extra=("${pa[@]:1}")
         open
-        out "\$ wire $cmd $proto $(quote "$arg")"
-        out "$("$wire" "$cmd" "$proto" "$arg" || true)"
+        out "\$ wire $cmd $proto $(quote "$arg")${extra:+ ${extra[*]}}"
+        out "$("$wire" "$cmd" "$proto" "$arg" "${extra[@]}" || true)"
         ;;
     '') close; gap ;;
     \#*) close; gap; out "$line"; out '' ;;

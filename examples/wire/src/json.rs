@@ -18,6 +18,10 @@ pub(crate) enum Out<'a> {
     Bool(bool),
     /// A non-negative integer.
     Num(u64),
+    /// A signed integer.
+    Int(i64),
+    /// A finite float, written so that it reads back as the same `f64` (`{:?}`: `22.0`, `1e300`).
+    Float(f64),
     /// A string (escaped on output).
     Str(&'a str),
     /// A string made for the output (escaped on output).
@@ -39,6 +43,12 @@ impl Out<'_> {
             Self::Num(n) => {
                 // Writing into a String cannot fail.
                 let _ = write!(out, "{n}");
+            }
+            Self::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Self::Float(f) => {
+                let _ = write!(out, "{f:?}");
             }
             Self::Str(s) => write_str(out, s),
             Self::Text(s) => write_str(out, s),

@@ -14,6 +14,8 @@ mod coap_build;
 mod coap_json;
 mod hex;
 mod json;
+mod lwm2m_build;
+mod lwm2m_json;
 mod mqtt_build;
 mod mqtt_json;
 
@@ -27,9 +29,12 @@ use mqtt_codec::wire::{decode_packet, DecodeOptions, Field, Malformed, Needed, S
 const USAGE: &str = "\
 usage: wire decode mqtt3|mqtt5|coap|coap-tcp HEX|-
        wire encode mqtt3|mqtt5|coap|coap-tcp JSON|-
+       wire decode lwm2m-tlv|lwm2m-json|senml-json|senml-cbor|lwm2m-cbor|lwm2m-text|lwm2m-opaque|core-link HEX|- [--path /o/i/r]
+       wire encode (the same formats) JSON|- [--path /o/i/r]
 
-decode  HEX (either case, spaces allowed) holding exactly one packet or message -> one line of JSON
+decode  HEX (either case, spaces allowed) holding exactly one packet, message or payload -> one line of JSON
 encode  that JSON -> lowercase hex
+--path  the LwM2M request path: places TLV, text and opaque values, types known resources
 -       read stdin, answer one line per input line, exit 0 at end of input
 exit    0 ok, 1 input refused ({\"error\": \"<citation>: <what is wrong>\"} on stdout), 2 usage";
 
@@ -69,6 +74,8 @@ enum Protocol {
     Coap,
     /// CoAP over TCP/TLS (RFC 8323 §3.2).
     CoapTcp,
+    /// An LwM2M payload, with the request path if given.
+    Lwm2m(lwm2m_json::Format, Option<lwm2m_model::model::Path>),
 }
 
 #[derive(Clone, Copy)]
@@ -81,12 +88,14 @@ fn main() -> ExitCode {
     let Ok(args) = std::env::args_os().skip(1).map(OsString::into_string).collect::<Result<Vec<_>, _>>() else {
         return usage("arguments must be UTF-8");
     };
-    let [command, protocol, input] = args.as_slice() else {
-        if matches!(args.as_slice(), [h] if h == "-h" || h == "--help") {
+    let (command, protocol, input, path) = match args.as_slice() {
+        [c, p, i] => (c, p, i, None),
+        [c, p, i, flag, path] if flag == "--path" => (c, p, i, Some(path)),
+        [h] if h == "-h" || h == "--help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        return usage("expected 3 arguments");
+        _ => return usage("expected 3 arguments, or 5 with --path"),
     };
     let command = match command.as_str() {
         "decode" => Command::Decode,
@@ -98,8 +107,21 @@ fn main() -> ExitCode {
         "mqtt5" => Protocol::Mqtt(Version::V5),
         "coap" => Protocol::Coap,
         "coap-tcp" => Protocol::CoapTcp,
-        other => return usage(&format!("unknown protocol {other:?}")),
+        other => match lwm2m_json::Format::from_name(other) {
+            Some(format) => {
+                let path = match path.map(|p| p.parse::<lwm2m_model::model::Path>()) {
+                    None => None,
+                    Some(Ok(p)) => Some(p),
+                    Some(Err(e)) => return usage(&format!("--path: {e}")),
+                };
+                Protocol::Lwm2m(format, path)
+            }
+            None => return usage(&format!("unknown protocol {other:?}")),
+        },
     };
+    if path.is_some() && !matches!(version, Protocol::Lwm2m(..)) {
+        return usage("--path is for the LwM2M formats");
+    }
     if input == "-" {
         return match batch(command, version) {
             Ok(()) => ExitCode::SUCCESS,
@@ -163,6 +185,12 @@ fn answer(command: Command, protocol: Protocol, input: &str, out: &mut String) -
         }
         (Command::Encode, Protocol::Coap | Protocol::CoapTcp) => {
             coap_build::encode(input, matches!(protocol, Protocol::CoapTcp)).map(|bytes| hex::push(out, &bytes))
+        }
+        (Command::Decode, Protocol::Lwm2m(format, path)) => hex::decode(input)
+            .map_err(|e| Failure::new(format!("hex: {e}")))
+            .and_then(|bytes| lwm2m_json::decode(format, &bytes, path, out)),
+        (Command::Encode, Protocol::Lwm2m(format, path)) => {
+            lwm2m_build::encode(format, input, path).map(|bytes| hex::push(out, &bytes))
         }
     };
     match result {

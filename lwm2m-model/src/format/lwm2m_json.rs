@@ -97,7 +97,7 @@ impl Malformed {
 
 /// A decode failure: what and in which entry of `e` (`None` for the payload as a whole).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("LwM2M JSON entry {record:?}: {kind}")]
+#[error("{kind}{}", .record.map(|r| alloc::format!(" (entry {r})")).unwrap_or_default())]
 pub struct DecodeError {
     /// What is wrong.
     pub kind: Malformed,

@@ -163,7 +163,7 @@ impl Malformed {
 
 /// A decode failure: what and in which record (`None` for the payload as a whole).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("SenML JSON record {record:?}: {kind}")]
+#[error("{kind}{}", .record.map(|r| alloc::format!(" (record {r})")).unwrap_or_default())]
 pub struct DecodeError {
     /// What is wrong.
     pub kind: Malformed,

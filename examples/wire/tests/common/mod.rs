@@ -71,6 +71,19 @@ pub(crate) struct Shown {
     pub(crate) arg: String,
     pub(crate) expected: String,
     pub(crate) golden: bool,
+    /// The `--path` argument, when the line has one (LwM2M formats).
+    pub(crate) path: Option<String>,
+}
+
+impl Shown {
+    /// The command-line arguments.
+    pub(crate) fn args(&self) -> Vec<&str> {
+        let mut a = vec![self.cmd.as_str(), self.proto.as_str(), self.arg.as_str()];
+        if let Some(p) = &self.path {
+            a.extend(["--path", p.as_str()]);
+        }
+        a
+    }
 }
 
 pub(crate) fn shown_commands() -> Vec<Shown> {
@@ -86,9 +99,13 @@ pub(crate) fn shown_commands() -> Vec<Shown> {
         let Some(rest) = line.strip_prefix("$ wire ") else { continue };
         let mut parts = rest.splitn(3, ' ');
         let (cmd, proto, arg) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let (arg, path) = match arg.rsplit_once(" --path ") {
+            Some((a, p)) => (a, Some(p.to_owned())),
+            None => (arg, None),
+        };
         let arg = arg.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')).unwrap_or(arg);
         let expected = lines.next().unwrap().to_owned();
-        out.push(Shown { cmd: cmd.into(), proto: proto.into(), arg: arg.into(), expected, golden });
+        out.push(Shown { cmd: cmd.into(), proto: proto.into(), arg: arg.into(), expected, golden, path });
     }
     out
 }
