@@ -137,3 +137,39 @@ fn json_numbers_take_their_resource_type() {
     assert_eq!(Bytes::Borrowed(&[1, 2]), Bytes::Owned(vec![1, 2]));
     assert_ne!(Text::Borrowed("ab"), Text::Owned("abc".to_string()));
 }
+
+#[test]
+fn records_nest_into_a_tree_and_flatten_back() {
+    let rec = |p: &str, v: Value<'static>| Record { path: p.parse().unwrap(), value: v };
+    let records = vec![
+        rec("/3/0/9", Value::Integer(100)),
+        rec("/3/0/7/1", Value::Integer(5000)),
+        rec("/1/0/0", Value::Integer(101)),
+        rec("/3/0/7/0", Value::Integer(3800)),
+    ];
+    let tree = Tree::from_records(records.clone()).unwrap();
+    assert_eq!(tree.objects.len(), 2);
+    assert_eq!(tree.get(&"/3/0/7/1".parse().unwrap()), Some(&Value::Integer(5000)));
+    assert_eq!(tree.get(&"/3/0/7".parse().unwrap()), None, "a multiple resource has no single value");
+    let mut sorted = records;
+    sorted.sort_by_key(|r| r.path);
+    assert_eq!(tree.records().collect::<Vec<_>>(), sorted);
+    let p = |s: &str| s.parse::<Path>().unwrap();
+    assert_eq!(Tree::from_records([rec("/3/0", Value::None)]), Err(TreeError::NotAResource(p("/3/0"))));
+    assert_eq!(
+        Tree::from_records([rec("/3/0/9", Value::Integer(1)), rec("/3/0/9", Value::Integer(2))]),
+        Err(TreeError::Duplicate(p("/3/0/9")))
+    );
+    assert_eq!(
+        Tree::from_records([rec("/3/0/7/0", Value::Integer(1)), rec("/3/0/7/0", Value::Integer(2))]),
+        Err(TreeError::Duplicate(p("/3/0/7/0")))
+    );
+    assert_eq!(
+        Tree::from_records([rec("/3/0/7", Value::Integer(1)), rec("/3/0/7/0", Value::Integer(2))]),
+        Err(TreeError::SingleAndMultiple(p("/3/0/7")))
+    );
+    assert_eq!(
+        Tree::from_records([rec("/3/0/7/0", Value::Integer(1)), rec("/3/0/7", Value::Integer(2))]),
+        Err(TreeError::SingleAndMultiple(p("/3/0/7")))
+    );
+}

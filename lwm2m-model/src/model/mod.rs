@@ -10,10 +10,14 @@ mod path;
 pub mod registry;
 #[cfg(feature = "alloc")]
 mod registry_set;
+#[cfg(feature = "alloc")]
+mod tree;
 mod value;
 
 pub use object::{type_records, Definitions, ObjectDef, Operations, ResourceDef, TypeError};
 pub use path::{Path, PathError, RESERVED_ID};
 #[cfg(feature = "alloc")]
 pub use registry_set::Registry;
+#[cfg(feature = "alloc")]
+pub use tree::{InstanceNode, ObjectNode, ResourceNode, Tree, TreeError};
 pub use value::{Bytes, DataType, ObjectLink, Record, Text, Value, ValueError};

@@ -41,7 +41,7 @@ pub enum PathError {
 /// assert!("/3/65535".parse::<Path>().is_err());
 /// # Ok::<(), lwm2m_model::model::PathError>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Path {
     len: u8,
     ids: [u16; 4],
@@ -262,6 +262,20 @@ impl core::str::FromStr for Path {
             return Ok(Self::ROOT);
         }
         Self::from_segments(rest.split('/').map(str::as_bytes))
+    }
+}
+
+/// Paths order by their ids, level by level (`/3/0/7/1` < `/3/0/9` < `/3/1`), a parent before
+/// its children: the order of a depth-first walk of the model.
+impl Ord for Path {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.ids().cmp(other.ids())
+    }
+}
+
+impl PartialOrd for Path {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
