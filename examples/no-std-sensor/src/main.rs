@@ -1,10 +1,11 @@
-//! `no-std-sensor`: the proof that `mqtt-codec` and `coap-codec` need neither `std` nor an
-//! allocator.
+//! `no-std-sensor`: the proof that `mqtt-codec`, `coap-codec` and `lwm2m-model` need neither
+//! `std` nor an allocator.
 //!
 //! A `#![no_std]`, `#![no_main]` binary with its own panic handler and no global allocator that
 //! builds a sensor's CONNECT and PUBLISH in static buffers, decodes a CONNACK, SUBACK and
 //! PUBLISH from static bytes, answers a CoAP GET with a 2.05 written in place, frames a CoAP
-//! over TCP CSM, and exits with 0 when every check passes. If anything in the
+//! over TCP CSM, reads and writes an LwM2M TLV payload typed by the built-in registry, and exits
+//! with 0 when every check passes. If anything in the
 //! dependency graph pulled in `std`, linking fails with a duplicate `panic_impl`; if anything
 //! allocated, with "no global memory allocator found".
 //!
@@ -45,6 +46,36 @@ static mut TX: [u8; 256] = [0; 256];
 
 /// A CoAP CON GET /temperature with token 0x20 (RFC 7252 Appendix A, Figure 17).
 static COAP_GET: [u8; 17] = *b"\x41\x01\x7d\x35\x20\xbbtemperature";
+
+/// Battery Level 100 and Memory Free 15 of /3/0, as a TLV payload (LwM2M Core §7.4.3).
+static TLV: [u8; 6] = [0xC1, 0x09, 0x64, 0xC1, 0x0A, 0x0F];
+
+/// Reads the TLV payload, types it by the registry and writes it back; the first failed check, or 0.
+fn lwm2m() -> i32 {
+    use lwm2m_model::format::tlv;
+    use lwm2m_model::model::{registry, type_records, Path, Record, Value};
+    let request = Path::instance_path(3, 0);
+    let Ok(records) = tlv::decode(&TLV, request) else { return 30 };
+    let mut typed: [Record<'_>; 2] =
+        [Record { path: Path::ROOT, value: Value::None }, Record { path: Path::ROOT, value: Value::None }];
+    let mut n = 0;
+    for r in records {
+        let Some(slot) = typed.get_mut(n) else { return 31 };
+        *slot = r;
+        n += 1;
+    }
+    if n != 2 || type_records(registry::CORE, &mut typed).is_err() {
+        return 32;
+    }
+    if typed[0].value != Value::Integer(100) || typed[1].value != Value::Integer(15) {
+        return 33;
+    }
+    let mut out = [0u8; 16];
+    match tlv::encode(request, &typed, &mut out) {
+        Ok(6) if out.get(..6) == Some(&TLV[..]) => 0,
+        _ => 34,
+    }
+}
 
 /// Answers the CoAP request and frames a CSM; returns the number of the first failed check, or 0.
 fn coap() -> i32 {
@@ -126,6 +157,10 @@ fn run() -> i32 {
     let c = coap();
     if c != 0 {
         return c;
+    }
+    let l = lwm2m();
+    if l != 0 {
+        return l;
     }
     // A static buffer works as well as a stack one.
     #[allow(unsafe_code)]
