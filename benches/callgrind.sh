@@ -3,8 +3,8 @@
 # with the ratio ours/peer. Instruction counts do not depend on machine load, so this is the
 # number to trust on a noisy shared machine; criterion's times are the other half.
 #
-# Usage: benches/callgrind.sh [mqtt|coap] [FILTER]   (FILTER: a grep -E pattern on "crate item op")
-#   The set defaults to mqtt (or SET=mqtt|coap); N=10000 (iterations per run),
+# Usage: benches/callgrind.sh [mqtt|coap|lwm2m] [FILTER]   (FILTER: a grep -E pattern on "crate item op")
+#   The set defaults to mqtt (or SET=mqtt|coap|lwm2m); N=10000 (iterations per run),
 #   OUT=<dir> (raw results and callgrind files; default a temp dir)
 #
 # For each line of `callgrind_<set> list` it runs the release bench binary twice under
@@ -13,6 +13,8 @@
 # never-inlined `measured_decode`/`measured_encode`, so set-up (the fresh BytesMut that rumqttc's
 # decoder consumes, building the items) is not counted, while everything the operation calls,
 # the allocator included, is. The N=0 run is the baseline (0 when the toggle works).
+# The lwm2m set has no peer crates: its columns are the content formats of lwm2m-model, its rows
+# the workloads, and it prints no ratios.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,14 +22,17 @@ cd "$here/.."
 N="${N:-10000}"
 SET="${SET:-mqtt}"
 case "${1:-}" in
-    mqtt | coap) SET="$1"; shift ;;
+    mqtt | coap | lwm2m) SET="$1"; shift ;;
 esac
 FILTER="${1:-.}"
-# The crates of each set, ours first: the table's columns.
+# The crates of each set, ours first: the table's columns (lwm2m: the formats, no ratios).
+RATIOS=1
+ROW=item
 case "$SET" in
     mqtt) CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core" ;;
     coap) CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations" ;;
-    *) echo "unknown set $SET (mqtt | coap)" >&2; exit 1 ;;
+    lwm2m) CRATES="tlv senml_json senml_cbor lwm2m_cbor lwm2m_json text"; RATIOS=0; ROW=workload ;;
+    *) echo "unknown set $SET (mqtt | coap | lwm2m)" >&2; exit 1 ;;
 esac
 runner="callgrind_$SET"
 OUT="${OUT:-$(mktemp -d)}"
@@ -58,21 +63,21 @@ raw="$OUT/ir_per_op.tsv"
 done
 
 # One row per item and op: instructions per op for each crate, then ours/peer.
-awk -F'\t' -v crates="$CRATES" '
+awk -F'\t' -v crates="$CRATES" -v ratios="$RATIOS" -v row="$ROW" '
     { key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key } ir[key, $3] = $4 }
     END {
         nc = split(crates, c, " ")
-        printf "| item | op"
+        printf "| %s | op", row
         for (j = 1; j <= nc; j++) printf " | %s", c[j]
-        for (j = 2; j <= nc; j++) printf " | ours/%s", c[j]
+        for (j = 2; j <= nc && ratios; j++) printf " | ours/%s", c[j]
         printf " |\n|---|---"
-        for (j = 2; j <= 2 * nc; j++) printf "|---:"
+        for (j = 1; j <= (ratios ? 2 * nc - 1 : nc); j++) printf "|---:"
         printf "|\n"
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, p, " ")
             printf "| %s | %s", p[1], p[2]
             for (j = 1; j <= nc; j++) printf " | %s", ((k, c[j]) in ir) ? sprintf("%.0f", ir[k, c[j]]) : "-"
-            for (j = 2; j <= nc; j++) {
+            for (j = 2; j <= nc && ratios; j++) {
                 if (((k, c[j]) in ir) && ir[k, c[j]] > 0 && ((k, c[1]) in ir))
                     printf " | %.2f", ir[k, c[1]] / ir[k, c[j]]
                 else printf " | -"

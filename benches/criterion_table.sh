@@ -3,16 +3,21 @@
 # markdown table per direction: the median time of each crate per item, and the ratio ours/peer
 # (below 1: ours is faster). Usage: cargo bench -p benches --bench mqtt_codec 2>&1 | tee bench.log
 #                                   benches/criterion_table.sh bench.log
-# The crates (columns) are the MQTT or the CoAP set, whichever the log is of.
+# The crates (columns) are the MQTT or the CoAP set, whichever the log is of; for the log of
+# `--bench lwm2m_formats` the columns are the LwM2M content formats, the rows workloads, no ratios.
 set -euo pipefail
 log="${1:-/dev/stdin}"
 if [ "$log" = /dev/stdin ]; then log="$(mktemp)"; cat >"$log"; fi
-if grep -q '/coap-codec' "$log"; then
+RATIOS=1
+if grep -q '/senml_cbor' "$log"; then
+    CRATES="tlv senml_json senml_cbor lwm2m_cbor lwm2m_json text"
+    RATIOS=0
+elif grep -q '/coap-codec' "$log"; then
     CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations"
 else
     CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core"
 fi
-awk -v crates="$CRATES" '
+awk -v crates="$CRATES" -v ratios="$RATIOS" '
     function ns(v, unit) {
         if (unit == "ps") return v / 1000; if (unit == "ns") return v
         if (unit == "µs" || unit == "us") return v * 1000; if (unit == "ms") return v * 1e6
@@ -32,17 +37,17 @@ awk -v crates="$CRATES" '
         for (d = 1; d <= 2; d++) {
             dir = d == 1 ? "decode" : "encode"
             printf "\n%s (criterion median)\n\n", dir
-            printf "| item"
+            printf "| %s", ratios ? "item" : "workload"
             for (j = 1; j <= nc; j++) printf " | %s", c[j]
-            for (j = 2; j <= nc; j++) printf " | ours/%s", c[j]
+            for (j = 2; j <= nc && ratios; j++) printf " | ours/%s", c[j]
             printf " |\n|---"
-            for (j = 2; j <= 2 * nc; j++) printf "|---:"
+            for (j = 1; j <= (ratios ? 2 * nc - 1 : nc); j++) printf "|---:"
             printf "|\n"
             for (i = 1; i <= n; i++) {
                 k = order[i]; split(k, p, "/"); if (p[1] != dir) continue
                 printf "| %s", p[2]
                 for (j = 1; j <= nc; j++) printf " | %s", ((k, c[j]) in med) ? fmt(med[k, c[j]]) : "-"
-                for (j = 2; j <= nc; j++)
+                for (j = 2; j <= nc && ratios; j++)
                     printf " | %s", (((k, c[j]) in med) && ((k, c[1]) in med)) ? sprintf("%.2f", med[k, c[1]] / med[k, c[j]]) : "-"
                 printf " |\n"
             }

@@ -1,5 +1,6 @@
 //! Shared bench inputs: the MQTT workload items (application data plus the canonical frame each
-//! one encodes to), and our codec's side of every measurement. The CoAP workload is in [`coap`].
+//! one encodes to), and our codec's side of every measurement. The CoAP workload is in [`coap`],
+//! the LwM2M content formats' in [`lwm2m`].
 //!
 //! Every item's canonical bytes are made here by encoding its application data with
 //! `mqtt_codec`; the bench targets hand the very same bytes to every peer crate, and
@@ -11,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 pub mod coap;
+pub mod lwm2m;
 
 use mqtt_codec::topic::{TopicFilter, TopicName};
 use mqtt_codec::wire::{
