@@ -27,10 +27,10 @@ mod cbor;
 #[cfg(feature = "alloc")]
 mod json;
 #[cfg(feature = "alloc")]
-pub mod senml_json;
+pub mod lwm2m_cbor;
 #[cfg(feature = "alloc")]
 pub mod lwm2m_json;
 #[cfg(feature = "alloc")]
 pub mod senml_cbor;
 #[cfg(feature = "alloc")]
-pub mod lwm2m_cbor;
+pub mod senml_json;
