@@ -273,19 +273,7 @@ pub fn encode_records(records: &[Record<'_>]) -> Result<Vec<u8>, EncodeError> {
 /// # Errors
 /// [`EncodeError`]; nothing is returned then.
 pub fn encode_with(records: &[SenmlRecord<'_>], base: BaseName) -> Result<Vec<u8>, EncodeError> {
-    for (i, r) in records.iter().enumerate() {
-        match r.value {
-            Value::Raw(_) => return Err(EncodeError::Untyped(i)),
-            Value::None => return Err(EncodeError::NoValue(i)),
-            Value::Float(f) if !f.is_finite() => return Err(EncodeError::NonFinite(i)),
-            _ if r.time.is_some_and(|t| !t.is_finite()) => return Err(EncodeError::NonFinite(i)),
-            _ => {}
-        }
-    }
-    let keys: Vec<(Path, Option<f64>)> = records.iter().map(|r| (r.path, r.time)).collect();
-    if let Some(i) = json::first_conflict(&keys) {
-        return Err(EncodeError::ConflictingNames(i));
-    }
+    super::senml_json::check_encodable(records)?;
     let prefix = match base {
         BaseName::CommonPrefix => json::common_prefix(records.iter().map(|r| &r.path)),
         BaseName::None => Path::ROOT,

@@ -424,11 +424,9 @@ pub fn encode_records(records: &[Record<'_>]) -> Result<Vec<u8>, EncodeError> {
     encode(&r)
 }
 
-/// Encodes records, choosing the base name by `base`.
-///
-/// # Errors
-/// [`EncodeError`]; nothing is returned then.
-pub fn encode_with(records: &[SenmlRecord<'_>], base: BaseName) -> Result<Vec<u8>, EncodeError> {
+/// What both JSON encoders refuse before writing: an untyped or absent value, a non-finite
+/// number or time, and two records with the same path and time (the decoders would refuse them).
+pub(super) fn check_encodable(records: &[SenmlRecord<'_>]) -> Result<(), EncodeError> {
     for (i, r) in records.iter().enumerate() {
         match r.value {
             Value::Raw(_) => return Err(EncodeError::Untyped(i)),
@@ -442,6 +440,15 @@ pub fn encode_with(records: &[SenmlRecord<'_>], base: BaseName) -> Result<Vec<u8
     if let Some(i) = json::first_conflict(&keys) {
         return Err(EncodeError::ConflictingNames(i));
     }
+    Ok(())
+}
+
+/// Encodes records, choosing the base name by `base`.
+///
+/// # Errors
+/// [`EncodeError`]; nothing is returned then.
+pub fn encode_with(records: &[SenmlRecord<'_>], base: BaseName) -> Result<Vec<u8>, EncodeError> {
+    check_encodable(records)?;
     let paths = records.iter().map(|r| r.path);
     let mut out = Vec::new();
     write_pack(&mut out, paths, base, |out, i| {
