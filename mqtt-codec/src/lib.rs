@@ -62,6 +62,7 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod buf;
+pub mod client;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
 pub mod time;
