@@ -65,6 +65,7 @@ pub mod buf;
 pub mod client;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
+pub mod session;
 pub mod time;
 pub mod topic;
 pub mod wire;
