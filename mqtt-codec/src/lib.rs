@@ -66,6 +66,8 @@ pub mod client;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
 pub mod session;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod time;
 pub mod topic;
 pub mod wire;
