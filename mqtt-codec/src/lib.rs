@@ -65,6 +65,7 @@ pub mod buf;
 pub mod client;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
+pub mod server;
 pub mod session;
 #[cfg(feature = "sim")]
 pub mod sim;

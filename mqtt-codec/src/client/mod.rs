@@ -102,7 +102,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     /// [`StoreTooSmall`] when `store` cannot hold the configured inbound, alias and control
     /// bytes plus 64 bytes of outbound records.
     pub fn new(config: Config, store: B) -> Result<Self, StoreTooSmall> {
-        let layout = Layout { inbound: config.inbound_bytes, alias: config.alias_bytes, control: config.control_bytes };
+        let layout =
+            Layout { inbound: config.inbound_bytes, alias: config.alias_bytes, control: config.control_bytes, will: 0 };
         let max_packet = config
             .maximum_packet_size
             .min(config.inbound_bytes.saturating_sub(config.alias_bytes).min(u32::MAX as usize) as u32);

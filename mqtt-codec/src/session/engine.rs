@@ -18,7 +18,7 @@ use crate::wire::{
 };
 
 /// Bytes before each outbound record's packet: the expiry deadline (ms, 0 = none).
-const OUT_HEADER: usize = 8;
+pub(super) const OUT_HEADER: usize = 8;
 /// Properties an aliased PUBLISH can carry when it is rewritten at transmit time.
 const MAX_REWRITE_PROPERTIES: usize = 32;
 
@@ -30,6 +30,9 @@ pub(crate) struct Layout {
     /// Handshake and control packets the machine composes (CONNECT with its will, CONNACK,
     /// SUBACK, AUTH, DISCONNECT) until `poll_transmit` writes them.
     pub(crate) control: usize,
+    /// (server) The will of the CONNECT, kept as an encoded PUBLISH until it is handed on or
+    /// discarded; the last region of the store. 0 for the client.
+    pub(crate) will: usize,
 }
 
 /// Packets staged for transmission in order, outside the QoS flows: at most this many.
@@ -44,26 +47,29 @@ pub(crate) enum Flow {
 }
 
 pub(crate) struct Core<B, const N: usize, const A: usize> {
-    store: B,
+    // `pub(super)`: `persist.rs` exports and imports the outbound window and the QoS 2 ids.
+    pub(super) store: B,
     pub(crate) version: Version,
-    out_ring: Ring,
+    pub(super) out_ring: Ring,
     in_base: usize,
     in_ring: Ring,
     alias_base: usize,
     control_base: usize,
     control_ring: Ring,
+    /// Start of the will region (it runs to the end of the store).
+    will_base: usize,
     /// Staged packets (offset in the control ring, length), oldest first.
     staged: [(u32, u32); STAGED],
     n_staged: usize,
-    slots: Slots<N>,
+    pub(super) slots: Slots<N>,
     acks: Acks<N>,
-    qos2: Qos2Ids<N>,
+    pub(super) qos2: Qos2Ids<N>,
     events: EventQueue<N>,
     aliases: Aliases<A>,
     /// The last polled event had bytes in the inbound ring: free them on the next call.
     release_pending: bool,
-    next_pid: u16,
-    next_handle: u32,
+    pub(super) next_pid: u16,
+    pub(super) next_handle: u32,
     seq: u32,
     /// What the peer announced.
     pub(crate) peer: PeerLimits,
@@ -80,13 +86,18 @@ pub(crate) struct Core<B, const N: usize, const A: usize> {
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A> {
-    /// Splits `store`: outbound records first, then `layout.inbound` bytes for received packets
-    /// and `layout.alias` bytes of alias topics. `None` if the store is smaller than that plus
-    /// 64 outbound bytes.
+    /// Splits `store`: outbound records first, then `layout.inbound` bytes for received packets,
+    /// `layout.alias` bytes of alias topics, `layout.control` bytes of staged packets and
+    /// `layout.will` bytes for a will. `None` if the store is smaller than that plus 64
+    /// outbound bytes.
     pub(crate) fn new(store: B, version: Version, layout: Layout, decode_opts: DecodeOptions) -> Option<Self> {
         let total = store.as_ref().len();
         let alias = layout.alias.min(usize::from(u16::MAX));
-        let out = total.checked_sub(layout.inbound)?.checked_sub(alias)?.checked_sub(layout.control)?;
+        let out = total
+            .checked_sub(layout.inbound)?
+            .checked_sub(alias)?
+            .checked_sub(layout.control)?
+            .checked_sub(layout.will)?;
         if out < 64 || total > u32::MAX as usize {
             return None;
         }
@@ -99,6 +110,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             alias_base: out + layout.inbound,
             control_base: out + layout.inbound + alias,
             control_ring: Ring::new(layout.control as u32),
+            will_base: out + layout.inbound + alias + layout.control,
             staged: [(0, 0); STAGED],
             n_staged: 0,
             slots: Slots::new(),
@@ -122,6 +134,28 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     /// The largest packet the inbound store can always take with an aliased topic beside it.
     pub(crate) fn inbound_capacity(&self) -> usize {
         self.in_ring.capacity() as usize
+    }
+
+    /// Switches the packet layout (the server learns it from CONNECT, before any other packet).
+    pub(crate) fn set_version(&mut self, version: Version) {
+        self.version = version;
+        self.decode_opts.version = version;
+    }
+
+    /// The will region (`Layout::will` bytes at the end of the store).
+    pub(crate) fn will_region(&self) -> &[u8] {
+        self.store.as_ref().get(self.will_base..).unwrap_or(&[])
+    }
+
+    /// The will region, to write a will into.
+    pub(crate) fn will_region_mut(&mut self) -> &mut [u8] {
+        self.store.as_mut().get_mut(self.will_base..).unwrap_or(&mut [])
+    }
+
+    /// Whether `poll_event` has something: a queued event or a slot outcome.
+    pub(crate) fn has_events(&self) -> bool {
+        self.events.front().is_some()
+            || (0..self.slots.len()).any(|i| self.slots.get(i).is_some_and(|s| s.state == State::Notify))
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -605,7 +639,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
 
     // ---- output --------------------------------------------------------------------------
 
-    fn record(&self, off: u32) -> Option<(u64, &[u8])> {
+    pub(super) fn record(&self, off: u32) -> Option<(u64, &[u8])> {
         let start = off as usize;
         let store = self.store.as_ref();
         let head: [u8; 8] = store.get(start..start + OUT_HEADER)?.try_into().ok()?;

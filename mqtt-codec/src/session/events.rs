@@ -4,7 +4,6 @@
 /// What a queued event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-#[allow(dead_code)] // the *Received kinds are the broker side's, which is being built on this
 pub(crate) enum EventKind {
     /// CONNACK Success; `code` is Session Present.
     Connected,

@@ -16,6 +16,11 @@ impl<const N: usize> Qos2Ids<N> {
         Self { ids: [0; N], len: 0 }
     }
 
+    /// The ids held, oldest first.
+    pub(crate) fn ids(&self) -> &[u16] {
+        self.ids.get(..self.len).unwrap_or(&[])
+    }
+
     pub(crate) fn contains(&self, pid: u16) -> bool {
         self.ids.iter().take(self.len).any(|&p| p == pid)
     }

@@ -17,10 +17,12 @@ mod engine;
 mod events;
 mod inbound;
 mod outbound;
+mod persist;
 pub(crate) mod ring;
 
 pub(crate) use self::engine::{Core, Flow, Layout};
 pub(crate) use self::events::EventKind;
+pub use self::persist::SessionImportError;
 
 use core::fmt;
 
@@ -232,6 +234,15 @@ pub enum Event<'a> {
     UnsubscribeReceived(Unsubscribe<'a>),
     /// An AUTH packet (5.0 enhanced authentication); answer with `auth`.
     AuthReceived(Auth<'a>),
+    /// (server) The client's will is due: the connection ended without a DISCONNECT that
+    /// discards it, and its Will Delay Interval (5.0) has passed. The application publishes it
+    /// to the subscribers. QoS and RETAIN come from the CONNECT's will flags, the properties
+    /// from its Will Properties without the Will Delay Interval; a QoS 1/2 will carries packet
+    /// id 1 as a placeholder (the application publishes it with its own). Comes after
+    /// `Closed`.
+    ///
+    /// Spec: 5.0 §3.1.2.5, §3.1.3.2.2 (`MQTT-3.1.3-9`); 3.1.1 §3.1.2.5.
+    WillPublished(Publish<'a>),
     /// (client) CONNACK was an error, the peer sent DISCONNECT, or the connection closed
     /// otherwise. Comes last; the machine accepts `connect` (client) again after it.
     Closed {
