@@ -74,6 +74,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Machine for C
     }
 }
 
+impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Machine
+    for crate::server::ServerConnection<B, N, A>
+{
+    fn handle_input(&mut self, now: Instant, input: &[u8]) -> Result<usize, CloseReason> {
+        crate::server::ServerConnection::handle_input(self, now, input)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        crate::server::ServerConnection::handle_timeout(self, now);
+    }
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Result<Option<Transmit>, BufferTooSmall> {
+        crate::server::ServerConnection::poll_transmit(self, now, buf)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        crate::server::ServerConnection::poll_timeout(self)
+    }
+    fn connection_lost(&mut self, now: Instant) {
+        crate::server::ServerConnection::connection_lost(self, now);
+    }
+}
+
 /// A small deterministic PRNG (xorshift64*), for links and for tests' own choices.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
