@@ -3,7 +3,8 @@
 //!
 //! A `#![no_std]`, `#![no_main]` binary with its own panic handler and no global allocator that
 //! builds a sensor's CONNECT and PUBLISH in static buffers, decodes a CONNACK, SUBACK and
-//! PUBLISH from static bytes, answers a CoAP GET with a 2.05 written in place, frames a CoAP
+//! PUBLISH from static bytes, runs the poll-driven MQTT client through CONNECT, CONNACK and a
+//! QoS 1 PUBLISH in a fixed-size store, answers a CoAP GET with a 2.05 written in place, frames a CoAP
 //! over TCP CSM, reads and writes an LwM2M TLV payload typed by the built-in registry, and exits
 //! with 0 when every check passes. If anything in the
 //! dependency graph pulled in `std`, linking fails with a duplicate `panic_impl`; if anything
@@ -74,6 +75,41 @@ fn lwm2m() -> i32 {
     match tlv::encode(request, &typed, &mut out) {
         Ok(6) if out.get(..6) == Some(&TLV[..]) => 0,
         _ => 34,
+    }
+}
+
+/// The poll-driven MQTT client from a static-sized store: CONNECT, CONNACK, a QoS 1 PUBLISH and
+/// its PUBACK; returns the number of the first failed check, or 0.
+fn client() -> i32 {
+    use mqtt_codec::client::{Client, Config, Event, OutgoingMessage};
+    use mqtt_codec::time::Instant;
+    let config = Config::new(Version::V5).with_store_split(256, 32, 128);
+    let Ok(mut c) = Client::<[u8; 768], 4, 2>::new(config, [0; 768]) else { return 40 };
+    let now = Instant::from_millis(5);
+    if c.connect(now, &Connect { client_id: "sensor-7", ..Connect::new(Protocol::Mqtt5) }).is_err() {
+        return 41;
+    }
+    let mut tx = [0u8; 128];
+    if !matches!(c.poll_transmit(now, &mut tx), Ok(Some(t)) if tx.first() == Some(&0x10) && t.len > 20) {
+        return 42;
+    }
+    if c.handle_input(now, &[0x20, 0x03, 0x00, 0x00, 0x00]) != Ok(5) {
+        return 43;
+    }
+    if !matches!(c.poll_event(), Some(Event::Connected { session_present: false, .. })) {
+        return 44;
+    }
+    let msg = OutgoingMessage::new("sensors/7/temp", b"21.5").with_qos(Qos::AtLeastOnce);
+    let Ok(handle) = c.publish(now, &msg) else { return 45 };
+    if !matches!(c.poll_transmit(now, &mut tx), Ok(Some(t)) if tx.first() == Some(&0x32) && t.len == 25) {
+        return 46;
+    }
+    if c.handle_input(now, &[0x40, 0x02, 0x00, 0x01]) != Ok(4) {
+        return 47;
+    }
+    match c.poll_event() {
+        Some(Event::PublishAcknowledged { handle: h, reason: ReasonCode::Success }) if h == handle => 0,
+        _ => 48,
     }
 }
 
@@ -153,6 +189,10 @@ fn run() -> i32 {
     }
     if seen != 7 {
         return 9;
+    }
+    let m = client();
+    if m != 0 {
+        return m;
     }
     let c = coap();
     if c != 0 {
