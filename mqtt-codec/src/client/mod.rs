@@ -66,7 +66,7 @@ enum State {
     /// No connection (before `connect`, or after a close).
     Idle,
     /// CONNECT queued or sent; waiting for CONNACK until the deadline.
-    Connecting { deadline: Instant },
+    Connecting,
     /// CONNACK Success received.
     Connected,
 }
@@ -84,15 +84,26 @@ pub struct StoreTooSmall;
 /// QoS 2 ids and acknowledgements it holds for the server); `A` the topic aliases per direction.
 pub struct Client<B, const N: usize = 16, const A: usize = 4> {
     core: Core<B, N, A>,
-    config: Config,
+    /// From the [`Config`]: the CONNACK and PINGRESP timeouts (ms), our Receive Maximum.
+    connect_timeout_ms: u32,
+    ping_timeout_ms: u32,
+    receive_maximum: u16,
     state: State,
+    /// Connecting: the CONNACK deadline; connected: the PINGRESP deadline; in ms, [`NONE`] for
+    /// none.
+    deadline: u64,
     /// Keep Alive in force (CONNECT's, or the 5.0 Server Keep Alive), 0 = off.
     keep_alive: u16,
     clean_start: bool,
     last_sent: Instant,
     ping_due: bool,
-    /// PINGREQ sent; PINGRESP due by then.
-    ping_deadline: Option<Instant>,
+}
+
+/// No deadline.
+const NONE: u64 = u64::MAX;
+
+fn ms(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, A> {
@@ -114,13 +125,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         core.own_alias_max = config.topic_alias_maximum.min(A.min(usize::from(u16::MAX)) as u16);
         Ok(Self {
             core,
-            config,
+            connect_timeout_ms: ms(config.connect_timeout),
+            ping_timeout_ms: ms(config.ping_timeout),
+            receive_maximum: config.receive_maximum,
             state: State::Idle,
+            deadline: NONE,
             keep_alive: 0,
             clean_start: true,
             last_sent: Instant::ZERO,
             ping_due: false,
-            ping_deadline: None,
         })
     }
 
@@ -136,12 +149,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
 
     /// The Receive Maximum this client announces (`config.receive_maximum` capped at `N`).
     pub fn receive_maximum(&self) -> u16 {
-        self.config.receive_maximum.min(N.min(usize::from(u16::MAX)) as u16).max(1)
+        self.receive_maximum.min(N.min(usize::from(u16::MAX)) as u16).max(1)
     }
 
     /// The Maximum Packet Size this client accepts.
     pub fn maximum_packet_size(&self) -> u32 {
         self.core.decode_opts.max_packet_size
+    }
+
+    /// `now + ms`, as a deadline in ms (never [`NONE`]).
+    fn after(&self, now: Instant, ms: u32) -> u64 {
+        (now + Duration::from_millis(u64::from(ms))).as_millis().min(NONE - 1)
     }
 
     // ---- commands ------------------------------------------------------------------------
@@ -160,14 +178,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         if self.state != State::Idle {
             return Err(CommandError::InvalidState);
         }
-        if connect.protocol.version() != self.config.version {
+        if connect.protocol.version() != self.core.version {
             return Err(CommandError::Invalid(crate::wire::Malformed::UnsupportedProtocolLevel(
                 connect.protocol.level(),
             )));
         }
         let mut props = [Property::ReceiveMaximum(1); MAX_CONNECT_PROPERTIES];
         let mut n = 0;
-        if self.config.version == Version::V5 {
+        if self.core.version == Version::V5 {
             let ours = [
                 Property::ReceiveMaximum(self.receive_maximum()),
                 Property::MaximumPacketSize(self.maximum_packet_size()),
@@ -188,13 +206,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
             }
         }
         let packet = Connect { properties: List::new(props.get(..n).unwrap_or(&[])), ..*connect };
-        let size = packet.encoded_len(self.config.version);
-        self.core.stage(size, |out| packet.encode(self.config.version, out))?;
+        let v = self.core.version;
+        let size = packet.encoded_len(v);
+        self.core.stage(size, |out| packet.encode(v, out))?;
         self.clean_start = connect.clean_start;
         self.keep_alive = connect.keep_alive;
         self.ping_due = false;
-        self.ping_deadline = None;
-        self.state = State::Connecting { deadline: now + self.config.connect_timeout };
+        self.state = State::Connecting;
+        self.deadline = self.after(now, self.connect_timeout_ms);
         Ok(())
     }
 
@@ -222,7 +241,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         subscriptions: &[Subscription<'_>],
         properties: &[Property<'_>],
     ) -> Result<PacketId, CommandError> {
-        let v = self.config.version;
+        let v = self.core.version;
         let probe = |id| Subscribe {
             packet_id: id,
             properties: List::new(properties),
@@ -242,7 +261,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         filters: &[TopicFilter<'_>],
         properties: &[Property<'_>],
     ) -> Result<PacketId, CommandError> {
-        let v = self.config.version;
+        let v = self.core.version;
         let probe = |id| Unsubscribe { packet_id: id, properties: List::new(properties), filters: List::new(filters) };
         let size = PacketId::new(1).map_or(0, |id| probe(id).encoded_len(v));
         self.core.request(false, size, |id, out| probe(id).encode(v, out))
@@ -255,7 +274,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     /// [`CommandError::InvalidState`] when idle or under 3.1.1; [`CommandError::Invalid`].
     pub fn auth(&mut self, _now: Instant, auth: &Auth<'_>) -> Result<(), CommandError> {
         self.core.release();
-        if self.state == State::Idle || self.config.version != Version::V5 {
+        if self.state == State::Idle || self.core.version != Version::V5 {
             return Err(CommandError::InvalidState);
         }
         let size = auth.encoded_len(Version::V5);
@@ -274,7 +293,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         if self.state == State::Idle {
             return Err(CommandError::InvalidState);
         }
-        let v = self.config.version;
+        let v = self.core.version;
         let size = disconnect.encoded_len(v);
         self.core.stage(size, |out| disconnect.encode(v, out))?;
         self.close(CloseReason::Local, &[]);
@@ -295,7 +314,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     fn close(&mut self, reason: CloseReason, raw: &[u8]) {
         self.state = State::Idle;
         self.ping_due = false;
-        self.ping_deadline = None;
+        self.deadline = NONE;
         self.core.close_reason = reason;
         self.core.go_offline();
         self.core.connection_lost();
@@ -308,7 +327,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
 
     /// Closes on a protocol violation: 5.0 tells the server why (5.0 §4.13, `MQTT-4.13.1-1`).
     fn fail(&mut self, reason: CloseReason) -> CloseReason {
-        if self.config.version == Version::V5 {
+        if self.core.version == Version::V5 {
             if let Some(code) = reason.disconnect_reason() {
                 let d = Disconnect::new(code);
                 let _ = self.core.stage(d.encoded_len(Version::V5), |out| d.encode(Version::V5, out));
@@ -350,7 +369,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     }
 
     fn on_packet(&mut self, _now: Instant, packet: &Packet<'_>, raw: &[u8]) -> Result<Flow, CloseReason> {
-        let connecting = matches!(self.state, State::Connecting { .. });
+        let connecting = self.state == State::Connecting;
         match packet {
             Packet::ConnAck(ack) if connecting => {
                 if ack.reason_code.is_error() {
@@ -369,7 +388,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
                 if !self.core.push_event(EventKind::Connected, code, &[raw], 0) {
                     return Ok(Flow::Blocked);
                 }
-                let limits = match self.config.version {
+                let limits = match self.core.version {
                     Version::V5 => PeerLimits::from_properties(&ack.properties),
                     Version::V311 => PeerLimits::DEFAULT,
                 };
@@ -379,9 +398,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
                 }
                 self.core.session_started(ack.session_present, limits);
                 self.state = State::Connected;
+                self.deadline = NONE;
                 Ok(Flow::Taken)
             }
-            Packet::Auth(_) if self.config.version == Version::V5 => {
+            Packet::Auth(_) if self.core.version == Version::V5 => {
                 if self.core.push_event(EventKind::AuthReceived, 0, &[raw], 0) {
                     Ok(Flow::Taken)
                 } else {
@@ -398,7 +418,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
                 Err(self.fail(CloseReason::ProtocolError { reason: ReasonCode::ProtocolError, rule: "MQTT-3.2.0-1" }))
             }
             Packet::PingResp => {
-                self.ping_deadline = None;
+                self.deadline = NONE;
                 Ok(Flow::Taken)
             }
             Packet::Publish(_)
@@ -423,15 +443,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.core.release();
         match self.state {
-            State::Connecting { deadline } if now >= deadline => {
+            State::Connecting if now.as_millis() >= self.deadline => {
                 self.close(CloseReason::ConnectTimeout, &[]);
             }
             State::Connected => {
-                if self.ping_deadline.is_some_and(|d| now >= d) {
+                if now.as_millis() >= self.deadline {
                     // The link is presumed dead: nothing is sent, the caller closes it.
                     self.close(CloseReason::KeepAliveTimeout, &[]);
                 } else if self.keep_alive > 0
-                    && self.ping_deadline.is_none()
+                    && self.deadline == NONE
                     && now >= self.last_sent + Duration::from_secs(u64::from(self.keep_alive))
                 {
                     self.ping_due = true;
@@ -453,18 +473,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
             let dst = buf.get_mut(..2).ok_or(BufferTooSmall { required: 2 })?;
             dst.copy_from_slice(&[0xC0, 0x00]);
             self.ping_due = false;
-            self.ping_deadline = Some(now + self.config.ping_timeout);
+            self.deadline = self.after(now, self.ping_timeout_ms);
             Some(2)
         } else {
             self.core.poll_transmit(now, buf)?
         };
         if n.is_some() {
             self.last_sent = now;
-            if let State::Connecting { .. } = self.state {
+            if self.state == State::Connecting && !self.core.has_staged() {
                 // The CONNACK wait starts when CONNECT is written.
-                if !self.core.has_staged() {
-                    self.state = State::Connecting { deadline: now + self.config.connect_timeout };
-                }
+                self.deadline = self.after(now, self.connect_timeout_ms);
             }
         }
         Ok(n.map(|len| Transmit { len }))
@@ -480,14 +498,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
     pub fn poll_timeout(&self) -> Option<Instant> {
         let timer = match self.state {
             State::Idle => None,
-            State::Connecting { deadline } => Some(deadline),
-            State::Connected => match self.ping_deadline {
-                Some(d) => Some(d),
-                None if self.keep_alive > 0 && !self.ping_due => {
-                    Some(self.last_sent + Duration::from_secs(u64::from(self.keep_alive)))
-                }
-                None => None,
-            },
+            State::Connecting => Some(Instant::from_millis(self.deadline)),
+            State::Connected if self.deadline != NONE => Some(Instant::from_millis(self.deadline)),
+            State::Connected if self.keep_alive > 0 && !self.ping_due => {
+                Some(self.last_sent + Duration::from_secs(u64::from(self.keep_alive)))
+            }
+            State::Connected => None,
         };
         match (timer, self.core.next_expiry()) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -51,16 +51,16 @@ pub(crate) struct Core<B, const N: usize, const A: usize> {
     pub(super) store: B,
     pub(crate) version: Version,
     pub(super) out_ring: Ring,
-    in_base: usize,
+    in_base: u32,
     in_ring: Ring,
-    alias_base: usize,
-    control_base: usize,
+    alias_base: u32,
+    control_base: u32,
     control_ring: Ring,
     /// Start of the will region (it runs to the end of the store).
-    will_base: usize,
+    will_base: u32,
     /// Staged packets (offset in the control ring, length), oldest first.
-    staged: [(u32, u32); STAGED],
-    n_staged: usize,
+    staged: [(u16, u16); STAGED],
+    n_staged: u8,
     pub(super) slots: Slots<N>,
     acks: Acks<N>,
     pub(super) qos2: Qos2Ids<N>,
@@ -80,7 +80,7 @@ pub(crate) struct Core<B, const N: usize, const A: usize> {
     /// A session is up on the current connection: acknowledgements and slots may be sent.
     online: bool,
     /// Slots holding a unit of the peer's Receive Maximum.
-    inflight: usize,
+    inflight: u16,
     /// The reason reported by the next `Closed` event.
     pub(crate) close_reason: CloseReason,
 }
@@ -93,11 +93,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     pub(crate) fn new(store: B, version: Version, layout: Layout, decode_opts: DecodeOptions) -> Option<Self> {
         let total = store.as_ref().len();
         let alias = layout.alias.min(usize::from(u16::MAX));
-        let out = total
-            .checked_sub(layout.inbound)?
-            .checked_sub(alias)?
-            .checked_sub(layout.control)?
-            .checked_sub(layout.will)?;
+        // Staged packets are addressed with 16 bits.
+        let control = layout.control.min(usize::from(u16::MAX));
+        let out =
+            total.checked_sub(layout.inbound)?.checked_sub(alias)?.checked_sub(control)?.checked_sub(layout.will)?;
         if out < 64 || total > u32::MAX as usize {
             return None;
         }
@@ -105,16 +104,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             store,
             version,
             out_ring: Ring::new(out as u32),
-            in_base: out,
+            in_base: out as u32,
             in_ring: Ring::new(layout.inbound as u32),
-            alias_base: out + layout.inbound,
-            control_base: out + layout.inbound + alias,
-            control_ring: Ring::new(layout.control as u32),
-            will_base: out + layout.inbound + alias + layout.control,
+            alias_base: (out + layout.inbound) as u32,
+            control_base: (out + layout.inbound + alias) as u32,
+            control_ring: Ring::new(control as u32),
+            will_base: (out + layout.inbound + alias + control) as u32,
             staged: [(0, 0); STAGED],
             n_staged: 0,
             slots: Slots::new(),
-            acks: Acks::new(),
+            acks: super::inbound::acks(),
             qos2: Qos2Ids::new(),
             events: EventQueue::new(),
             aliases: Aliases::new(alias as u16),
@@ -144,12 +143,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
 
     /// The will region (`Layout::will` bytes at the end of the store).
     pub(crate) fn will_region(&self) -> &[u8] {
-        self.store.as_ref().get(self.will_base..).unwrap_or(&[])
+        self.store.as_ref().get((self.will_base as usize)..).unwrap_or(&[])
     }
 
     /// The will region, to write a will into.
     pub(crate) fn will_region_mut(&mut self) -> &mut [u8] {
-        self.store.as_mut().get_mut(self.will_base..).unwrap_or(&mut [])
+        self.store.as_mut().get_mut((self.will_base as usize)..).unwrap_or(&mut [])
     }
 
     /// Whether `poll_event` has something: a queued event or a slot outcome.
@@ -216,7 +215,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
                 }
             }
         }
-        self.inflight = (0..self.slots.len()).filter(|&i| self.slots.get(i).is_some_and(Slot::holds_quota)).count();
+        self.inflight =
+            (0..self.slots.len()).filter(|&i| self.slots.get(i).is_some_and(Slot::holds_quota)).count() as u16;
         self.online = true;
     }
 
@@ -356,19 +356,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
         size: usize,
         encode: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
     ) -> Result<(), CommandError> {
-        if self.n_staged >= STAGED {
+        if usize::from(self.n_staged) >= STAGED {
             return Err(CommandError::QueueFull);
         }
         let Some(at) = self.control_ring.find(size as u32) else { return Err(CommandError::StoreFull(size)) };
-        let start = self.control_base + at as usize;
+        let start = (self.control_base as usize) + at as usize;
         let dst = self.store.as_mut().get_mut(start..start + size).ok_or(CommandError::StoreFull(size))?;
         let n = encode(dst).map_err(|e| match e {
             EncodeError::Invalid(m) => CommandError::Invalid(m),
             _ => CommandError::StoreFull(size),
         })?;
         self.control_ring.push(size as u32);
-        if let Some(slot) = self.staged.get_mut(self.n_staged) {
-            *slot = (at, n as u32);
+        if let Some(slot) = self.staged.get_mut(usize::from(self.n_staged)) {
+            *slot = (at as u16, n as u16);
             self.n_staged += 1;
         }
         Ok(())
@@ -386,14 +386,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     }
 
     fn write_staged(&mut self, buf: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
-        let Some(&(off, len)) = self.staged.get(..self.n_staged).and_then(<[_]>::first) else { return Ok(None) };
-        let start = self.control_base + off as usize;
+        let Some(&(off, len)) = self.staged.get(..usize::from(self.n_staged)).and_then(<[_]>::first) else {
+            return Ok(None);
+        };
+        let start = (self.control_base as usize) + off as usize;
         let src = self.store.as_ref().get(start..start + len as usize).unwrap_or(&[]);
         let dst = buf.get_mut(..src.len()).ok_or(BufferTooSmall { required: src.len() })?;
         dst.copy_from_slice(src);
         self.staged.copy_within(1..STAGED, 0);
         self.n_staged -= 1;
-        let next = self.staged.get(..self.n_staged).and_then(<[_]>::first).map(|s| s.0);
+        let next = self.staged.get(..usize::from(self.n_staged)).and_then(<[_]>::first).map(|s| u32::from(s.0));
         self.control_ring.pop(next);
         Ok(Some(len as usize))
     }
@@ -411,7 +413,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             0
         } else {
             let Some(at) = self.in_ring.find(len as u32) else { return false };
-            let mut pos = self.in_base + at as usize;
+            let mut pos = (self.in_base as usize) + at as usize;
             for part in parts {
                 let Some(dst) = self.store.as_mut().get_mut(pos..pos + part.len()) else { return false };
                 dst.copy_from_slice(part);
@@ -543,8 +545,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             return false;
         }
         let Some(at) = self.in_ring.find(total as u32) else { return false };
-        let pos = self.in_base + at as usize;
-        let split = self.alias_base.min(self.store.as_ref().len());
+        let pos = (self.in_base as usize) + at as usize;
+        let split = (self.alias_base as usize).min(self.store.as_ref().len());
         let (lo, hi) = self.store.as_mut().split_at_mut(split);
         let (Some(dst), Some(topic)) = (lo.get_mut(pos..pos + total), hi.get(off..off + len)) else { return false };
         let (d1, d2) = dst.split_at_mut(raw.len());
@@ -563,7 +565,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     }
 
     fn set_inbound_alias(&mut self, alias: u16, topic: &[u8]) -> bool {
-        let (start, end) = (self.alias_base, self.control_base);
+        let (start, end) = ((self.alias_base as usize), (self.control_base as usize));
         let Some(region) = self.store.as_mut().get_mut(start..end) else { return false };
         self.aliases.set(region, Dir::In, alias, topic)
     }
@@ -694,7 +696,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
                         }
                     }
                     match s.kind {
-                        Kind::Qos1 | Kind::Qos2 if self.inflight >= quota => {
+                        Kind::Qos1 | Kind::Qos2 if usize::from(self.inflight) >= quota => {
                             // `MQTT-4.9.0-2`: no QoS 1/2 PUBLISH at quota 0; later messages
                             // wait behind it to keep their order.
                             queue_blocked = true;
@@ -750,7 +752,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
         let max = self.peer.maximum_packet_size as usize;
         // Topic alias plan (5.0 §3.3.2.3.4), decided before anything changes.
         let alias_max = usize::from(self.peer.topic_alias_maximum).min(A);
-        let region = self.store.as_ref().get(self.alias_base..self.control_base).unwrap_or(&[]);
+        let region = self.store.as_ref().get((self.alias_base as usize)..(self.control_base as usize)).unwrap_or(&[]);
         let plan = if self.version == Version::V5 && alias_max > 0 && p.properties.len() < MAX_REWRITE_PROPERTIES {
             match self.aliases.find_topic(region, p.topic.as_str().as_bytes()) {
                 Some(a) => Some((a, false)),
@@ -808,9 +810,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             // Record the mapping: the topic is in the stored packet, below the alias region.
             let topic_at = s.off as usize + OUT_HEADER + topic_offset(pkt);
             let topic_len = p.topic.as_str().len();
-            let split = self.alias_base.min(self.store.as_ref().len());
+            let split = (self.alias_base as usize).min(self.store.as_ref().len());
             let (lo, hi) = self.store.as_mut().split_at_mut(split);
-            let region_len = self.control_base - split;
+            let region_len = (self.control_base as usize) - split;
             if let (Some(topic), Some(region)) = (lo.get(topic_at..topic_at + topic_len), hi.get_mut(..region_len)) {
                 self.aliases.set(region, Dir::Out, alias, topic);
             }
@@ -883,7 +885,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
         let rec = front?;
         self.events.pop();
         self.release_pending = rec.len > 0;
-        let start = self.in_base + rec.off as usize;
+        let start = (self.in_base as usize) + rec.off as usize;
         let bytes = self.store.as_ref().get(start..start + rec.len as usize).unwrap_or(&[]);
         build_event(rec, bytes, &self.decode_opts, self.close_reason)
     }

@@ -1,6 +1,8 @@
 //! The queue of events that carry received packets: a record per event (16 bytes) and the
 //! packet's bytes in the inbound ring, decoded again (zero-copy) when the application polls it.
 
+use super::fifo::Fifo;
+
 /// What a queued event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -41,54 +43,32 @@ pub(crate) struct EventRec {
 
 /// A FIFO of event records.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct EventQueue<const N: usize> {
-    q: [EventRec; N],
-    first: usize,
-    len: usize,
-}
+pub(crate) struct EventQueue<const N: usize>(Fifo<EventRec, N>);
 
 impl<const N: usize> EventQueue<N> {
     pub(crate) const fn new() -> Self {
-        Self {
-            q: [EventRec { kind: EventKind::Connected, code: 0, aux: 0, seq: 0, off: 0, len: 0 }; N],
-            first: 0,
-            len: 0,
-        }
+        Self(Fifo::new(EventRec { kind: EventKind::Connected, code: 0, aux: 0, seq: 0, off: 0, len: 0 }))
     }
 
-    pub(crate) fn is_full(&self) -> bool {
-        self.len >= N
+    pub(crate) const fn is_full(&self) -> bool {
+        self.0.is_full()
     }
 
     pub(crate) fn push(&mut self, rec: EventRec) -> bool {
-        if self.is_full() {
-            return false;
-        }
-        match self.q.get_mut((self.first + self.len) % N.max(1)) {
-            Some(s) => *s = rec,
-            None => return false,
-        }
-        self.len += 1;
-        true
+        self.0.push(rec)
     }
 
     pub(crate) fn front(&self) -> Option<EventRec> {
-        if self.len == 0 {
-            return None;
-        }
-        self.q.get(self.first).copied()
+        self.0.front()
     }
 
     pub(crate) fn pop(&mut self) {
-        if self.len > 0 {
-            self.first = (self.first + 1) % N.max(1);
-            self.len -= 1;
-        }
+        self.0.pop();
     }
 
     /// The ring offset of the first queued record that has bytes (the new ring head once the
     /// current one is freed).
     pub(crate) fn first_with_bytes(&self) -> Option<u32> {
-        (0..self.len).filter_map(|i| self.q.get((self.first + i) % N.max(1))).find(|r| r.len > 0).map(|r| r.off)
+        self.0.iter().find(|r| r.len > 0).map(|r| r.off)
     }
 }

@@ -2,13 +2,14 @@
 //! released (5.0 §4.3.3: store the id, deliver once, PUBREC every duplicate until PUBREL), and
 //! the acknowledgements waiting for `poll_transmit`.
 
+use super::fifo::Fifo;
 use crate::wire::PacketType;
 
 /// Packet ids of QoS 2 PUBLISHes received and delivered, until their PUBREL.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Qos2Ids<const N: usize> {
     ids: [u16; N],
-    len: usize,
+    len: u16,
 }
 
 impl<const N: usize> Qos2Ids<N> {
@@ -18,19 +19,19 @@ impl<const N: usize> Qos2Ids<N> {
 
     /// The ids held, oldest first.
     pub(crate) fn ids(&self) -> &[u16] {
-        self.ids.get(..self.len).unwrap_or(&[])
+        self.ids.get(..usize::from(self.len)).unwrap_or(&[])
     }
 
     pub(crate) fn contains(&self, pid: u16) -> bool {
-        self.ids.iter().take(self.len).any(|&p| p == pid)
+        self.ids().contains(&pid)
     }
 
     pub(crate) fn is_full(&self) -> bool {
-        self.len >= N
+        usize::from(self.len) >= N
     }
 
     pub(crate) fn insert(&mut self, pid: u16) -> bool {
-        match self.ids.get_mut(self.len) {
+        match self.ids.get_mut(usize::from(self.len)) {
             Some(slot) => {
                 *slot = pid;
                 self.len += 1;
@@ -42,8 +43,8 @@ impl<const N: usize> Qos2Ids<N> {
 
     /// Removes `pid`; `false` if it was not there.
     pub(crate) fn remove(&mut self, pid: u16) -> bool {
-        let Some(i) = self.ids.iter().take(self.len).position(|&p| p == pid) else { return false };
-        self.ids.copy_within(i + 1..self.len, i);
+        let Some(i) = self.ids().iter().position(|&p| p == pid) else { return false };
+        self.ids.copy_within(i + 1..usize::from(self.len), i);
         self.len -= 1;
         true
     }
@@ -63,50 +64,9 @@ pub(crate) struct Ack {
 
 /// A FIFO of acknowledgements to send, in the order their packets arrived (`MQTT-4.6.0-2`,
 /// `-3`, `-4`: acknowledgements go out in the order the PUBLISHes and PUBRELs came in).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Acks<const N: usize> {
-    q: [Ack; N],
-    first: usize,
-    len: usize,
-}
+pub(crate) type Acks<const N: usize> = Fifo<Ack, N>;
 
-impl<const N: usize> Acks<N> {
-    pub(crate) const fn new() -> Self {
-        Self { q: [Ack { kind: PacketType::PubAck, reason: 0, pid: 0 }; N], first: 0, len: 0 }
-    }
-
-    pub(crate) fn is_full(&self) -> bool {
-        self.len >= N
-    }
-
-    pub(crate) fn push(&mut self, ack: Ack) -> bool {
-        if self.is_full() {
-            return false;
-        }
-        match self.q.get_mut((self.first + self.len) % N.max(1)) {
-            Some(s) => *s = ack,
-            None => return false,
-        }
-        self.len += 1;
-        true
-    }
-
-    pub(crate) fn front(&self) -> Option<Ack> {
-        if self.len == 0 {
-            return None;
-        }
-        self.q.get(self.first).copied()
-    }
-
-    pub(crate) fn pop(&mut self) {
-        if self.len > 0 {
-            self.first = (self.first + 1) % N.max(1);
-            self.len -= 1;
-        }
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.len = 0;
-        self.first = 0;
-    }
+/// An empty acknowledgement queue.
+pub(crate) const fn acks<const N: usize>() -> Acks<N> {
+    Fifo::new(Ack { kind: PacketType::PubAck, reason: 0, pid: 0 })
 }

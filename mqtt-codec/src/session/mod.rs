@@ -15,6 +15,7 @@
 mod alias;
 mod engine;
 mod events;
+mod fifo;
 mod inbound;
 mod outbound;
 mod persist;

@@ -2,6 +2,8 @@
 //! the order given, from `publish`/`subscribe` until the application has polled its outcome.
 //! The packet bytes sit in the outbound [`super::ring::Ring`]; a slot keeps their offset.
 
+use super::fifo::Fifo;
+
 /// What a slot carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -112,67 +114,53 @@ impl Slot {
 
 /// The FIFO of slots, in the order given.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Slots<const N: usize> {
-    slots: [Slot; N],
-    first: usize,
-    count: usize,
-}
+pub(crate) struct Slots<const N: usize>(Fifo<Slot, N>);
 
 impl<const N: usize> Slots<N> {
     pub(crate) const fn new() -> Self {
-        Self { slots: [Slot::EMPTY; N], first: 0, count: 0 }
+        Self(Fifo::new(Slot::EMPTY))
     }
 
     pub(crate) const fn len(&self) -> usize {
-        self.count
+        self.0.len()
     }
 
     pub(crate) const fn is_full(&self) -> bool {
-        self.count >= N
+        self.0.is_full()
     }
 
     /// The `i`-th slot from the front.
     pub(crate) fn get(&self, i: usize) -> Option<&Slot> {
-        if i >= self.count {
-            return None;
-        }
-        self.slots.get((self.first + i) % N.max(1))
+        self.0.get(i)
     }
 
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut Slot> {
-        if i >= self.count {
-            return None;
-        }
-        self.slots.get_mut((self.first + i) % N.max(1))
+        self.0.get_mut(i)
     }
 
     pub(crate) fn push(&mut self, slot: Slot) -> bool {
-        if self.is_full() {
-            return false;
-        }
-        let at = (self.first + self.count) % N.max(1);
-        match self.slots.get_mut(at) {
-            Some(s) => *s = slot,
-            None => return false,
-        }
-        self.count += 1;
-        true
+        self.0.push(slot)
     }
 
     /// Removes the front slot.
     pub(crate) fn pop(&mut self) {
-        if self.count > 0 {
-            self.first = (self.first + 1) % N.max(1);
-            self.count -= 1;
-        }
+        self.0.pop();
     }
 
     /// The index of the slot holding `pid` in a live exchange of one of `kinds`.
     pub(crate) fn find_pid(&self, pid: u16, kinds: &[Kind]) -> Option<usize> {
-        (0..self.count).find(|&i| self.get(i).is_some_and(|s| s.pid() == pid && pid != 0 && kinds.contains(&s.kind)))
+        self.0.iter().position(|s| s.pid() == pid && pid != 0 && kinds.contains(&s.kind))
     }
 
     pub(crate) fn pid_in_use(&self, pid: u16) -> bool {
-        (0..self.count).any(|i| self.get(i).is_some_and(|s| s.pid() == pid))
+        self.0.iter().any(|s| s.pid() == pid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_slot_is_16_bytes() {
+        assert_eq!(core::mem::size_of::<super::Slot>(), 16);
     }
 }

@@ -11,8 +11,7 @@ pub(crate) struct Ring {
     head: u32,
     /// Where the next record goes.
     tail: u32,
-    /// With `wrapped`: the end of the records before the wrap (`head..end`, then `0..tail`).
-    end: u32,
+    /// The records wrapped: they run `head..` to where the wrap happened, then `0..tail`.
     wrapped: bool,
     /// Records held.
     len: u32,
@@ -20,7 +19,7 @@ pub(crate) struct Ring {
 
 impl Ring {
     pub(crate) const fn new(cap: u32) -> Self {
-        Self { cap, head: 0, tail: 0, end: 0, wrapped: false, len: 0 }
+        Self { cap, head: 0, tail: 0, wrapped: false, len: 0 }
     }
 
     pub(crate) const fn capacity(&self) -> u32 {
@@ -67,8 +66,7 @@ impl Ring {
         } else if at == self.tail {
             self.tail += n;
         } else {
-            // Wrapping: records so far end at the old tail.
-            self.end = self.tail;
+            // Wrapping: the bytes from the old tail to the end stay unused.
             self.wrapped = true;
             self.tail = n;
         }
@@ -85,7 +83,6 @@ impl Ring {
                 if self.wrapped && at < self.head {
                     // The next record is past the wrap: the upper part is empty now.
                     self.wrapped = false;
-                    self.end = 0;
                 }
                 self.head = at;
             }
