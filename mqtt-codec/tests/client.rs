@@ -393,6 +393,6 @@ fn hostile_input_never_panics_and_the_client_stays_usable() {
 fn an_idle_client_fits_in_256_bytes_beside_its_store() {
     // The machine's own state with a borrowed store and no slots: the fixed cost of a
     // connection (the bench prints the per-slot cost).
-    let fixed = core::mem::size_of::<Client<&mut [u8], 0, 0>>();
+    let fixed = size_of::<Client<&mut [u8], 0, 0>>();
     assert!(fixed <= 256, "{fixed} bytes");
 }

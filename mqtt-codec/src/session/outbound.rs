@@ -161,6 +161,6 @@ impl<const N: usize> Slots<N> {
 mod tests {
     #[test]
     fn a_slot_is_16_bytes() {
-        assert_eq!(core::mem::size_of::<super::Slot>(), 16);
+        assert_eq!(size_of::<super::Slot>(), 16);
     }
 }
