@@ -396,3 +396,32 @@ fn an_idle_client_fits_in_256_bytes_beside_its_store() {
     let fixed = size_of::<Client<&mut [u8], 0, 0>>();
     assert!(fixed <= 256, "{fixed} bytes");
 }
+
+#[test]
+fn server_exceeding_our_receive_maximum_is_a_protocol_error() {
+    let mut c: C = Client::new(Config::new(Version::V5).with_receive_maximum(2), vec![0; 8192]).unwrap();
+    c.connect(t(0), &Connect::new(Protocol::Mqtt5)).unwrap();
+    tx(&mut c, t(0));
+    c.handle_input(t(1), &[0x20, 0x03, 0x00, 0x00, 0x00]).unwrap();
+    let q1 = |id| encode(Packet::Publish(publish("r", b"m", QosPid::AtLeastOnce(pid(id)))), Version::V5);
+    let q2 = |id| encode(Packet::Publish(publish("r", b"m", QosPid::ExactlyOnce(pid(id)))), Version::V5);
+    // Two unacknowledged (a PUBACK not yet written, a QoS 2 id until PUBREL): the limit.
+    c.handle_input(t(2), &q1(1)).unwrap();
+    c.handle_input(t(2), &q2(2)).unwrap();
+    // A duplicate of the QoS 2 message is not a new one.
+    c.handle_input(t(2), &q2(2)).unwrap();
+    let r = c.handle_input(t(2), &q1(3));
+    assert!(matches!(r, Err(CloseReason::ProtocolError { reason: ReasonCode::ReceiveMaximumExceeded, .. })), "{r:?}");
+    // Once acknowledged, the same traffic is within the limit.
+    let mut c: C = Client::new(Config::new(Version::V5).with_receive_maximum(2), vec![0; 8192]).unwrap();
+    c.connect(t(0), &Connect::new(Protocol::Mqtt5)).unwrap();
+    tx(&mut c, t(0));
+    c.handle_input(t(1), &[0x20, 0x03, 0x00, 0x00, 0x00]).unwrap();
+    c.handle_input(t(2), &q1(1)).unwrap();
+    c.handle_input(t(2), &q2(2)).unwrap();
+    tx(&mut c, t(2));
+    c.handle_input(t(3), &[0x62, 0x02, 0x00, 0x02]).unwrap(); // PUBREL frees the QoS 2 id
+    tx(&mut c, t(3));
+    c.handle_input(t(4), &q1(3)).unwrap();
+    c.handle_input(t(4), &q2(4)).unwrap();
+}

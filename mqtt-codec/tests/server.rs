@@ -887,6 +887,22 @@ fn subscribe_and_unsubscribe_are_answered_with_suback_and_unsuback() {
 }
 
 #[test]
+fn v311_suback_turns_5_0_error_codes_into_0x80() {
+    let mut net = Net::basic(Version::V311);
+    let subs = [
+        Subscription::new(TopicFilter::new("a/+").unwrap(), Qos::AtLeastOnce),
+        Subscription::new(TopicFilter::new("secret/#").unwrap(), Qos::AtLeastOnce),
+    ];
+    let id = net.c.subscribe(net.now, &subs, &[]).unwrap();
+    net.run();
+    net.take();
+    // 3.1.1 §3.9.3: 0x00-0x02 or 0x80; Not authorized (0x87) has no 3.1.1 form.
+    net.s.suback(net.now, id, &[ReasonCode::GrantedQos1, ReasonCode::NotAuthorized], &[]).unwrap();
+    net.run();
+    assert_eq!(net.cev, [format!("subscribed {id} [GrantedQos1, UnspecifiedError]")]);
+}
+
+#[test]
 fn suback_over_the_client_maximum_packet_size_is_refused() {
     let ccfg = client::Config::new(Version::V5).with_maximum_packet_size(32);
     let mut net = Net::connected(ccfg, server::Config::new(), &Connect::new(Protocol::Mqtt5));

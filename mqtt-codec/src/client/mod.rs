@@ -185,6 +185,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Client<B, N, 
         }
         let mut props = [Property::ReceiveMaximum(1); MAX_CONNECT_PROPERTIES];
         let mut n = 0;
+        self.core.own_receive_max = if self.core.version == Version::V5 { self.receive_maximum() } else { u16::MAX };
         if self.core.version == Version::V5 {
             let ours = [
                 Property::ReceiveMaximum(self.receive_maximum()),

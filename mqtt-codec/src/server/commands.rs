@@ -8,6 +8,9 @@ use super::{
 use crate::time::Instant;
 use crate::wire::{Auth, Disconnect, EncodeError, List, PacketId, Property, ReasonCode, SubAck, UnsubAck, Version};
 
+/// Reason codes a 3.1.1 SUBACK can have mapped to 0x80 in one call (one per filter).
+const MAX_SUBACK_V3_CODES: usize = 64;
+
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> ServerConnection<B, N, A> {
     /// Queues an application message for the client; it goes out once the connection is
     /// accepted, within the client's Receive Maximum, in the order given, with a topic alias
@@ -73,8 +76,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> ServerConnect
         reason_codes: &[ReasonCode],
         properties: &[Property<'_>],
     ) -> Result<(), CommandError> {
-        let ack = SubAck { packet_id, properties: List::new(properties), reason_codes: List::new(reason_codes) };
         let v = self.core.version;
+        // 3.1.1 §3.9.3 has one failure code, 0x80: a 5.0 error code (Not authorized, Topic
+        // Filter invalid, ...) becomes it under 3.1.1.
+        let mut mapped = [ReasonCode::UnspecifiedError; MAX_SUBACK_V3_CODES];
+        let codes = if v == Version::V311 && reason_codes.iter().any(|c| !c.is_suback_v3()) {
+            let dst = mapped.get_mut(..reason_codes.len()).ok_or(CommandError::Invalid(
+                crate::wire::Malformed::ReasonCodeNotInVersion(ReasonCode::UnspecifiedError),
+            ))?;
+            for (d, c) in dst.iter_mut().zip(reason_codes) {
+                *d = if c.is_suback_v3() { *c } else { ReasonCode::UnspecifiedError };
+            }
+            &*dst
+        } else {
+            reason_codes
+        };
+        let ack = SubAck { packet_id, properties: List::new(properties), reason_codes: List::new(codes) };
         self.stage_checked(ack.encoded_len(v), |out| ack.encode(v, out))
     }
 

@@ -128,6 +128,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> ServerConnect
                 _ => {}
             }
         }
+        self.core.own_receive_max = if v == Version::V5 { self.receive_maximum() } else { u16::MAX };
         if v == Version::V5 {
             // 5.0 §3.2.2.3.3, §3.2.2.3.6, §3.2.2.3.8: what the client may send us.
             let ours = [

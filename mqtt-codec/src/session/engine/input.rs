@@ -70,6 +70,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
         }
     }
 
+    /// A new QoS 1/2 message may not take the peer past the Receive Maximum we announced, nor
+    /// past the QoS 2 table (`MQTT-3.3.4-9`: the receiver closes with 0x93). Unacknowledged:
+    /// QoS 2 ids held until PUBREL, and PUBACKs not yet written.
+    fn check_receive_maximum(&self) -> Result<(), CloseReason> {
+        let unacked = self.qos2.ids().len() + self.acks.iter().filter(|a| a.kind == PacketType::PubAck).count();
+        if unacked >= usize::from(self.own_receive_max) || self.qos2.is_full() {
+            return Err(Self::protocol_error(ReasonCode::ReceiveMaximumExceeded, "MQTT-3.3.4-9"));
+        }
+        Ok(())
+    }
+
     fn on_publish(&mut self, p: &Publish<'_>, raw: &[u8]) -> Result<Flow, CloseReason> {
         // Topic alias (5.0 §3.3.2.3.4): 1..=the maximum we announced (`MQTT-3.3.2-8`, `-9`,
         // `-10`); an empty topic uses a mapping set earlier on this connection.
@@ -94,6 +105,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
                 if self.acks.is_full() {
                     return Ok(Flow::Blocked);
                 }
+                self.check_receive_maximum()?;
                 needs_event = true;
             }
             QosPid::ExactlyOnce(id) => {
@@ -103,8 +115,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
                 // `MQTT-4.3.3-10 (5.0)`: a duplicate before PUBREL gets PUBREC, not a second
                 // delivery.
                 needs_event = !self.qos2.contains(id.get());
-                if needs_event && self.qos2.is_full() {
-                    return Err(Self::protocol_error(ReasonCode::ReceiveMaximumExceeded, "MQTT-3.3.4-9"));
+                if needs_event {
+                    self.check_receive_maximum()?;
                 }
             }
         }

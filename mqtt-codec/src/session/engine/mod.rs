@@ -75,6 +75,9 @@ pub(crate) struct Core<B, const N: usize, const A: usize> {
     pub(crate) peer: PeerLimits,
     /// Topic aliases we accept (announced in CONNECT/CONNACK), at most `A`.
     pub(crate) own_alias_max: u16,
+    /// Receive Maximum we announced (5.0): new QoS 1/2 messages the peer may have
+    /// unacknowledged towards us; `u16::MAX` under 3.1.1 (the tables' capacity still applies).
+    pub(crate) own_receive_max: u16,
     /// Options for decoding the peer's packets.
     pub(crate) decode_opts: DecodeOptions,
     /// A session is up on the current connection: acknowledgements and slots may be sent.
@@ -123,6 +126,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             seq: 0,
             peer: PeerLimits::DEFAULT,
             own_alias_max: 0,
+            own_receive_max: u16::MAX,
             decode_opts,
             online: false,
             inflight: 0,
