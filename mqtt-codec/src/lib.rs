@@ -7,10 +7,66 @@
 //!   stream into a borrowed [`wire::Packet`] (or says how many more bytes it needs);
 //!   `encode` writes a packet into `&mut [u8]` or (under `alloc`) a `bytes::BufMut`.
 //! - [`topic`]: Topic Name and Topic Filter validation, matching and shared subscriptions.
-//! - Adapters behind features: `tokio-util` ([`codec::MqttCodec`]).
+//! - Machines: [`client::Client`] and [`server::ServerConnection`] (the broker side of one
+//!   connection), poll-driven, on one session engine ([`session`]: QoS flows, Receive Maximum,
+//!   topic aliases, resume); `no_std` without `alloc`, all state in fixed tables and one
+//!   caller-provided byte store. [`client::Backoff`] spaces reconnect attempts.
+//! - [`sim`] (feature `sim`): a virtual clock, a byte-stream link that delays and cuts, and a
+//!   driver for two machines.
+//! - Adapters behind features: `tokio-util` ([`codec::MqttCodec`]). A tokio driver for the
+//!   client lives in the workspace's `examples/net`.
 //!
-//! The poll-driven client, server connection and broker core build on this layer; they own no
-//! socket, clock or task.
+//! # The sans-IO contract
+//! Every machine owns no socket, clock, task or RNG. The caller feeds bytes and the time and
+//! polls for what to send, what happened and when to call again:
+//!
+//! | verb | meaning |
+//! |---|---|
+//! | `handle_input(now, bytes) -> Result<usize, CloseReason>` | bytes arrived; returns how many were used (whole packets; fewer when events must be polled first) |
+//! | `handle_timeout(now)` | time passed; fires every expired deadline |
+//! | `poll_transmit(now, buf) -> Result<Option<Transmit>, BufferTooSmall>` | writes the next packet into `buf` |
+//! | `poll_event() -> Option<Event<'_>>` | the next thing the application must know |
+//! | `poll_timeout() -> Option<Instant>` | when `handle_timeout` is next due |
+//!
+//! Commands (`connect`, `publish`, `subscribe`, `accept`, ...) only queue work. After any
+//! `handle_*` or command: `poll_transmit` until `None`, `poll_event` until `None`, then read
+//! `poll_timeout`. A complete loop between a client and a server connection in memory:
+//!
+//! ```
+//! use mqtt_codec::client::{self, Client, Event, OutgoingMessage};
+//! use mqtt_codec::server::{self, ServerConnection};
+//! use mqtt_codec::time::Instant;
+//! use mqtt_codec::wire::{Connect, Protocol, Qos, Version};
+//!
+//! let mut c: Client<[u8; 4096]> = Client::new(client::Config::new(Version::V5), [0; 4096])?;
+//! let mut s: ServerConnection<[u8; 4096]> = ServerConnection::new(server::Config::new(), [0; 4096])?;
+//! let now = Instant::from_millis(1);
+//! c.connect(now, &Connect { client_id: "sensor-7", ..Connect::new(Protocol::Mqtt5) })?;
+//! let handle = c.publish(now, &OutgoingMessage::new("sensors/7/temp", b"21.5").with_qos(Qos::AtLeastOnce))?;
+//! let (mut buf, mut to_s, mut to_c) = ([0u8; 512], Vec::new(), Vec::new());
+//! let mut done = false;
+//! while !done {
+//!     while let Some(t) = c.poll_transmit(now, &mut buf)? { to_s.extend_from_slice(&buf[..t.len]); }
+//!     let used = s.handle_input(now, &to_s)?;
+//!     to_s.drain(..used);
+//!     let mut accept = false;
+//!     while let Some(ev) = s.poll_event() {
+//!         match ev {
+//!             Event::ConnectReceived(_) => accept = true,
+//!             Event::MessageReceived(p) => assert_eq!(p.payload, b"21.5"),
+//!             _ => {}
+//!         }
+//!     }
+//!     if accept { s.accept(now, false, &[])?; }
+//!     while let Some(t) = s.poll_transmit(now, &mut buf)? { to_c.extend_from_slice(&buf[..t.len]); }
+//!     let used = c.handle_input(now, &to_c)?;
+//!     to_c.drain(..used);
+//!     while let Some(ev) = c.poll_event() {
+//!         done |= matches!(ev, Event::PublishAcknowledged { handle: h, .. } if h == handle);
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Example
 //! ```
@@ -40,6 +96,7 @@
 //! | `tokio-util` | no | [`codec::MqttCodec`], a `tokio_util::codec` `Decoder`/`Encoder` |
 //! | `serde` | no | `Serialize`/`Deserialize` on the plain enums and option types |
 //! | `arbitrary` | no | `Arbitrary` on [`wire::Qos`], [`wire::PacketId`], subscription options |
+//! | `sim` | no | [`sim`]: deterministic simulation of machines over a bad link (implies `std`) |
 //!
 //! With `--no-default-features` the crate needs neither `std` nor an allocator.
 //!
