@@ -111,10 +111,10 @@ fn machines(cr: &mut Criterion) {
     println!("size_of: Client<Vec<u8>> (N = 16, A = 4) = {} bytes", size_of::<C>());
     println!("size_of: ServerConnection<Vec<u8>> (N = 16, A = 4) = {} bytes", size_of::<S>());
     println!(
-        "size_of: Client<Vec<u8>, 1, 0> = {}, Client<Vec<u8>, 2, 0> = {}: {} bytes per slot (N)",
+        "size_of: Client<Vec<u8>, 1, 0> = {}, Client<Vec<u8>, 17, 0> = {}: {} bytes per unit of N",
         size_of::<Client<Vec<u8>, 1, 0>>(),
-        size_of::<Client<Vec<u8>, 2, 0>>(),
-        size_of::<Client<Vec<u8>, 2, 0>>() - size_of::<Client<Vec<u8>, 1, 0>>()
+        size_of::<Client<Vec<u8>, 17, 0>>(),
+        (size_of::<Client<Vec<u8>, 17, 0>>() - size_of::<Client<Vec<u8>, 1, 0>>()) / 16
     );
     println!("size_of: Client<[u8; 0], 0, 0> (fixed state, no store) = {} bytes", size_of::<Client<[u8; 0], 0, 0>>());
     println!(
