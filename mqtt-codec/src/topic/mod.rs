@@ -4,7 +4,11 @@
 mod filter;
 mod matching;
 mod name;
+#[cfg(feature = "alloc")]
+mod trie;
 
 pub use filter::{SharedSubscription, TopicFilter};
 pub use matching::matches;
 pub use name::TopicName;
+#[cfg(feature = "alloc")]
+pub use trie::{Match, Trie};
