@@ -118,6 +118,8 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "alloc")]
+pub mod broker;
+#[cfg(feature = "alloc")]
 pub mod buf;
 pub mod client;
 #[cfg(feature = "tokio-util")]

@@ -1,0 +1,510 @@
+//! The broker core (feature `alloc`): many [`ServerConnection`]s keyed by a connection id the
+//! caller chooses, a subscription [`Trie`], retained messages and sessions, routing between
+//! them. Still sans-IO: the caller owns the sockets and the clock.
+//!
+//! | verb | meaning |
+//! |---|---|
+//! | [`Broker::connection_opened`] | a transport was accepted (refused past `max_connections`) |
+//! | [`Broker::handle_input`] | bytes arrived on a connection; returns how many were used |
+//! | [`Broker::connection_lost`] | a transport closed |
+//! | [`Broker::handle_timeout`] | time passed (keep-alive, will delays, session expiry) |
+//! | [`Broker::poll_transmit`] | the next frame of any connection, and which one |
+//! | [`Broker::poll_event`] | connects and disconnects, for logs and for closing sockets |
+//! | [`Broker::poll_timeout`] | when `handle_timeout` is next due |
+//!
+//! What it implements (5.0 §4; 3.1.1 §4): subscriptions with `+`/`#` and the `$` rule,
+//! shared subscriptions (one member per message, round robin), subscription options (QoS, No
+//! Local, Retain As Published, Retain Handling), Subscription Identifiers delivered with
+//! matching messages, overlapping subscriptions delivered once with the highest QoS and every
+//! identifier; retained messages (set, replace, clear with an empty payload, delivered on
+//! subscribe); sessions with Clean Start and Session Expiry Interval, queueing of QoS 1/2
+//! messages (and QoS 0 while connected) when a session is offline or its window is full,
+//! redelivery on reconnect, client takeover (DISCONNECT 0x8E); Message Expiry Interval while
+//! queued, with the remaining interval forwarded; every other PUBLISH property forwarded
+//! unchanged; wills after their delay unless the session reconnects first.
+//!
+//! ```
+//! use mqtt_codec::broker::{Broker, BrokerEvent, Config};
+//! use mqtt_codec::time::Instant;
+//!
+//! let mut broker: Broker<u32> = Broker::new(Config::new());
+//! let now = Instant::ZERO;
+//! broker.connection_opened(now, 1).unwrap();
+//! // CONNECT (3.1.1, client id "a"), then SUBSCRIBE a/# QoS 1.
+//! let connect = [0x10, 0x0D, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01, b'a'];
+//! assert_eq!(broker.handle_input(now, 1, &connect), Ok(connect.len()));
+//! let mut buf = [0u8; 256];
+//! let (conn, t) = broker.poll_transmit(now, &mut buf).unwrap().unwrap();
+//! assert_eq!((conn, &buf[..t.len]), (1, &[0x20, 0x02, 0x00, 0x00][..])); // CONNACK
+//! assert!(matches!(broker.poll_event(), Some(BrokerEvent::Connected { conn: 1, .. })));
+//! ```
+
+mod config;
+mod route;
+mod session;
+
+pub use config::Config;
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use self::session::Session;
+use crate::server::ServerConnection;
+use crate::session::{BufferTooSmall, CloseReason, Event, Transmit};
+use crate::time::Instant;
+use crate::topic::Trie;
+use crate::wire::{
+    decode_packet, DecodeOptions, Disconnect, List, Packet, PacketId, Property, PropertyId, Publish, QosPid,
+    ReasonCode, Status, SubscriptionOptions, Version,
+};
+
+/// The connection type the broker keeps per client: 16 message slots, 8 topic aliases.
+pub type Connection = ServerConnection<Vec<u8>, 16, 8>;
+
+/// A session's key in the trie and the tables.
+type SessionId = u64;
+
+/// A subscription as the trie keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubData {
+    options: SubscriptionOptions,
+    identifier: Option<u32>,
+}
+
+/// What the application (a log, the socket loop) must know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BrokerEvent<C> {
+    /// A client connected (CONNACK Success was queued).
+    Connected {
+        /// The connection.
+        conn: C,
+        /// The client identifier (assigned by the broker when the client sent none).
+        client_id: Box<str>,
+        /// Whether an existing session was resumed.
+        session_present: bool,
+    },
+    /// The connection is over: write out what `poll_transmit` still gives for it, then close
+    /// its transport and call `connection_lost`.
+    Closed {
+        /// The connection.
+        conn: C,
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// `connection_opened` refused a connection: close its transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// `max_connections` are open.
+    #[error("too many connections")]
+    TooManyConnections,
+    /// The id is in use by an open connection.
+    #[error("connection id in use")]
+    IdInUse,
+}
+
+/// One connection and the session bound to it.
+struct Conn {
+    sc: Box<Connection>,
+    session: Option<SessionId>,
+    closed: bool,
+}
+
+/// A received message, re-encoded once in the broker's own form: a 5.0 PUBLISH with its topic
+/// resolved, no Topic Alias and no Subscription Identifier, QoS as published.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) received: Instant,
+}
+
+impl Stored {
+    /// Re-encodes `p` (a decoded PUBLISH of either version).
+    fn from_publish(p: &Publish<'_>, now: Instant) -> Option<Self> {
+        let props: Vec<Property<'_>> = p
+            .properties
+            .iter()
+            .filter(|x| !matches!(x.id(), PropertyId::TopicAlias | PropertyId::SubscriptionIdentifier))
+            .collect();
+        let qos = match p.qos {
+            QosPid::AtMostOnce => QosPid::AtMostOnce,
+            QosPid::AtLeastOnce(_) => QosPid::AtLeastOnce(PacketId::new(1)?),
+            QosPid::ExactlyOnce(_) => QosPid::ExactlyOnce(PacketId::new(1)?),
+        };
+        let canon = Publish { dup: false, qos, properties: List::new(&props), ..*p };
+        let mut bytes = alloc::vec![0u8; canon.encoded_len(Version::V5)];
+        canon.encode(Version::V5, &mut bytes).ok()?;
+        Some(Self { bytes: bytes.into(), received: now })
+    }
+
+    /// The message, decoded (zero-copy) from the broker's own bytes.
+    pub(crate) fn publish(&self) -> Option<Publish<'_>> {
+        match decode_packet(&self.bytes, &DecodeOptions::new(Version::V5)) {
+            Ok(Status::Complete { item: Packet::Publish(p), .. }) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The broker core. `C` is the caller's connection id (a socket token, an index).
+pub struct Broker<C> {
+    config: Config,
+    conns: BTreeMap<C, Conn>,
+    /// Closed connections whose will waits for its delay.
+    lingering: Vec<(SessionId, Box<Connection>)>,
+    sessions: BTreeMap<SessionId, Session<C>>,
+    by_client: BTreeMap<Box<str>, SessionId>,
+    next_session: SessionId,
+    trie: Trie<SessionId, SubData>,
+    retained: BTreeMap<Box<str>, Stored>,
+    retained_bytes: usize,
+    /// Connections that may have something to transmit.
+    ready: BTreeSet<C>,
+    events: VecDeque<BrokerEvent<C>>,
+    /// Round-robin position for shared subscriptions.
+    share_turn: usize,
+    /// Messages dropped because a queue or a limit was full.
+    dropped: u64,
+}
+
+impl<C: Copy + Ord> Broker<C> {
+    /// An empty broker.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            conns: BTreeMap::new(),
+            lingering: Vec::new(),
+            sessions: BTreeMap::new(),
+            by_client: BTreeMap::new(),
+            next_session: 1,
+            trie: Trie::new(),
+            retained: BTreeMap::new(),
+            retained_bytes: 0,
+            ready: BTreeSet::new(),
+            events: VecDeque::new(),
+            share_turn: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Open connections.
+    pub fn connections(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Sessions (connected or kept for a reconnect).
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Retained messages.
+    pub fn retained(&self) -> usize {
+        self.retained.len()
+    }
+
+    /// Subscriptions in the trie.
+    pub fn subscriptions(&self) -> usize {
+        self.trie.len()
+    }
+
+    /// Messages dropped so far because a session's queue or a limit was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// A transport was accepted: the connection waits for CONNECT.
+    ///
+    /// # Errors
+    /// [`OpenError`]: close the transport.
+    pub fn connection_opened(&mut self, now: Instant, conn: C) -> Result<(), OpenError> {
+        if self.conns.contains_key(&conn) {
+            return Err(OpenError::IdInUse);
+        }
+        if self.conns.len() >= self.config.max_connections {
+            return Err(OpenError::TooManyConnections);
+        }
+        let store = alloc::vec![0u8; self.config.connection_store_bytes];
+        let Ok(mut sc) = ServerConnection::new(self.config.connection, store) else {
+            return Err(OpenError::TooManyConnections);
+        };
+        sc.handle_timeout(now); // starts the CONNECT timeout
+        self.conns.insert(conn, Conn { sc: Box::new(sc), session: None, closed: false });
+        Ok(())
+    }
+
+    /// Bytes arrived on `conn`. Returns how many were used (fewer when the connection must
+    /// first answer, e.g. a CONNECT; call again with the rest).
+    ///
+    /// # Errors
+    /// The [`CloseReason`] when the input ends the connection (also a [`BrokerEvent::Closed`]).
+    pub fn handle_input(&mut self, now: Instant, conn: C, bytes: &[u8]) -> Result<usize, CloseReason> {
+        let mut used = 0;
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else { return Ok(used) };
+            if c.closed {
+                return Ok(used);
+            }
+            let r = c.sc.handle_input(now, bytes.get(used..).unwrap_or(&[]));
+            self.ready.insert(conn);
+            let progressed = self.pump(now, conn);
+            match r {
+                Ok(n) => {
+                    used += n;
+                    // A CONNECT stops the connection's input until it is answered; the pump
+                    // answered it, so go on with the rest.
+                    if n == 0 && !progressed || used >= bytes.len() {
+                        return Ok(used);
+                    }
+                }
+                Err(reason) => return Err(reason),
+            }
+        }
+    }
+
+    /// The transport of `conn` closed. Its session is kept (per its expiry) and its will is
+    /// published (after its delay) unless it ended with a normal DISCONNECT.
+    pub fn connection_lost(&mut self, now: Instant, conn: C) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.sc.connection_lost(now);
+        }
+        self.pump(now, conn);
+        self.ready.remove(&conn);
+        if let Some(c) = self.conns.remove(&conn) {
+            if let Some(sid) = c.session {
+                self.detach(now, sid, conn, &c.sc);
+                if c.sc.has_will() {
+                    self.lingering.push((sid, c.sc));
+                }
+            }
+        }
+    }
+
+    /// Fires expired deadlines of every connection, lingering will and session.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let ids: Vec<C> = self.conns.keys().copied().collect();
+        for conn in ids {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                if c.sc.poll_timeout().is_some_and(|t| t <= now) {
+                    c.sc.handle_timeout(now);
+                    self.ready.insert(conn);
+                    self.pump(now, conn);
+                }
+            }
+        }
+        // Delayed wills.
+        let mut i = 0;
+        while let Some((sid, sc)) = self.lingering.get_mut(i) {
+            let sid = *sid;
+            sc.handle_timeout(now);
+            let mut wills = Vec::new();
+            while let Some(ev) = sc.poll_event() {
+                if let Event::WillPublished(p) = ev {
+                    wills.extend(Stored::from_publish(&p, now));
+                }
+            }
+            let done = !sc.has_will();
+            for w in wills {
+                self.route(now, &w, Some(sid));
+            }
+            if done {
+                self.lingering.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        // Session expiry (5.0 §4.1): an offline session past its interval is discarded.
+        let expired: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.conn.is_none() && s.expires_at.is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for sid in expired {
+            self.remove_session(sid);
+        }
+    }
+
+    /// The next frame of any connection, and its connection id.
+    ///
+    /// # Errors
+    /// [`BufferTooSmall`] with the size the next frame needs; nothing changed.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Result<Option<(C, Transmit)>, BufferTooSmall> {
+        while let Some(&conn) = self.ready.first() {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                self.ready.remove(&conn);
+                continue;
+            };
+            match c.sc.poll_transmit(now, buf)? {
+                Some(t) => {
+                    // Writing may free slots: messages queued for this session can go.
+                    if let Some(sid) = c.session {
+                        self.drain(now, sid);
+                    }
+                    return Ok(Some((conn, t)));
+                }
+                None => {
+                    self.ready.remove(&conn);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<BrokerEvent<C>> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let conns = self.conns.values().filter_map(|c| c.sc.poll_timeout());
+        let wills = self.lingering.iter().filter_map(|(_, sc)| sc.poll_timeout());
+        let sessions = self.sessions.values().filter(|s| s.conn.is_none()).filter_map(|s| s.expires_at);
+        conns.chain(wills).chain(sessions).min()
+    }
+
+    // ---- per-connection events ----------------------------------------------------------
+
+    /// Handles every event `conn` has; returns whether there were any.
+    fn pump(&mut self, now: Instant, conn: C) -> bool {
+        let mut any = false;
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else { return any };
+            let Some(ev) = c.sc.poll_event() else { return any };
+            any = true;
+            let action = Action::from_event(&ev, now);
+            self.act(now, conn, action);
+        }
+    }
+
+    fn act(&mut self, now: Instant, conn: C, action: Action) {
+        match action {
+            Action::Connect(req) => self.on_connect(now, conn, req),
+            Action::Publish(stored) => {
+                let from = self.conns.get(&conn).and_then(|c| c.session);
+                self.route(now, &stored, from);
+            }
+            Action::Subscribe(req) => self.on_subscribe(now, conn, req),
+            Action::Unsubscribe { packet_id, filters } => self.on_unsubscribe(now, conn, packet_id, &filters),
+            Action::Acknowledged => {
+                if let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) {
+                    self.drain(now, sid);
+                }
+            }
+            Action::Will(stored) => {
+                let from = self.conns.get(&conn).and_then(|c| c.session);
+                self.route(now, &stored, from);
+            }
+            Action::Closed(reason) => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    if !c.closed {
+                        c.closed = true;
+                        self.events.push_back(BrokerEvent::Closed { conn, reason });
+                    }
+                }
+            }
+            Action::Nothing => {}
+        }
+    }
+
+    /// A connection's session goes offline: keep its state for a resume.
+    fn detach(&mut self, now: Instant, sid: SessionId, conn: C, sc: &Connection) {
+        let Some(s) = self.sessions.get_mut(&sid) else { return };
+        if s.conn != Some(conn) {
+            return;
+        }
+        s.conn = None;
+        let mut saved = alloc::vec![0u8; 64 * 1024];
+        match sc.export_session(&mut saved) {
+            Ok(n) => {
+                saved.truncate(n);
+                s.saved = Some(saved);
+            }
+            Err(_) => s.saved = None,
+        }
+        if s.expiry == 0 {
+            self.remove_session(sid);
+        } else {
+            s.expires_at = Some(now + core::time::Duration::from_secs(u64::from(s.expiry)));
+        }
+    }
+
+    fn remove_session(&mut self, sid: SessionId) {
+        if let Some(s) = self.sessions.remove(&sid) {
+            self.trie.unsubscribe_all(sid);
+            if self.by_client.get(&s.client_id) == Some(&sid) {
+                self.by_client.remove(&s.client_id);
+            }
+        }
+    }
+
+    /// Sends what `sid`'s queue holds while its connection takes it.
+    fn drain(&mut self, now: Instant, sid: SessionId) {
+        let Some(s) = self.sessions.get_mut(&sid) else { return };
+        let Some(conn) = s.conn else { return };
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        if c.closed || !c.sc.is_connected() {
+            return;
+        }
+        let mut sent = false;
+        while let Some(q) = s.queue.front() {
+            match route::send(&mut c.sc, now, q) {
+                route::Sent::Yes | route::Sent::Expired | route::Sent::Refused => {
+                    sent = true;
+                    if let Some(q) = s.queue.pop_front() {
+                        s.queued_bytes = s.queued_bytes.saturating_sub(q.stored.bytes.len());
+                    }
+                }
+                route::Sent::Full => break,
+            }
+        }
+        if sent {
+            self.ready.insert(conn);
+        }
+    }
+}
+
+/// An owned copy of what a connection event asks the broker to do.
+enum Action {
+    Connect(session::ConnectRequest),
+    Publish(Stored),
+    Subscribe(session::SubscribeRequest),
+    Unsubscribe { packet_id: PacketId, filters: Vec<Box<str>> },
+    Acknowledged,
+    Will(Stored),
+    Closed(CloseReason),
+    Nothing,
+}
+
+impl Action {
+    fn from_event(ev: &Event<'_>, now: Instant) -> Self {
+        match ev {
+            Event::ConnectReceived(c) => Self::Connect(session::ConnectRequest::from_connect(c)),
+            Event::MessageReceived(p) => Stored::from_publish(p, now).map_or(Self::Nothing, Self::Publish),
+            Event::WillPublished(p) => Stored::from_publish(p, now).map_or(Self::Nothing, Self::Will),
+            Event::SubscribeReceived(s) => Self::Subscribe(session::SubscribeRequest::from_subscribe(s)),
+            Event::UnsubscribeReceived(u) => Self::Unsubscribe {
+                packet_id: u.packet_id,
+                filters: u.filters.iter().map(|f| Box::from(f.as_str())).collect(),
+            },
+            Event::PublishAcknowledged { .. } | Event::PublishSent { .. } | Event::PublishDropped { .. } => {
+                Self::Acknowledged
+            }
+            Event::Closed { reason, .. } => Self::Closed(*reason),
+            _ => Self::Nothing,
+        }
+    }
+}
+
+/// Reason codes the broker answers with.
+const QUOTA_EXCEEDED: ReasonCode = ReasonCode::QuotaExceeded;
+
+/// The 5.0 DISCONNECT sent to a connection whose session another connection took over.
+fn takeover() -> Disconnect<'static> {
+    Disconnect::new(ReasonCode::SessionTakenOver)
+}

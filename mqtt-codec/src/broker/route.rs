@@ -1,0 +1,147 @@
+//! Routing a received message: retained state, the matching sessions (one member per shared
+//! group, No Local, overlapping subscriptions merged), and sending or queueing for each.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::session::Queued;
+use super::{Broker, Connection, SessionId, Stored, SubData};
+use crate::server::{CommandError, OutgoingMessage};
+use crate::time::Instant;
+use crate::topic::Match;
+use crate::wire::{Property, Qos, Version};
+
+/// What happened to one message given to a connection.
+pub(super) enum Sent {
+    /// Queued in the connection.
+    Yes,
+    /// Its Message Expiry Interval passed while it waited (5.0 §3.3.2.3.3): dropped.
+    Expired,
+    /// The connection refused it for good (over the client's Maximum Packet Size, a QoS or
+    /// RETAIN it refused): dropped.
+    Refused,
+    /// The connection's slots or store are full: keep it queued.
+    Full,
+}
+
+/// Gives `q` to a connection: the remaining Message Expiry Interval, the Subscription
+/// Identifiers (5.0 only), every other property unchanged (5.0 §3.3.2.3).
+pub(super) fn send(sc: &mut Connection, now: Instant, q: &Queued) -> Sent {
+    let Some(p) = q.stored.publish() else { return Sent::Refused };
+    let mut props: Vec<Property<'_>> = Vec::with_capacity(p.properties.len() + q.identifiers.len());
+    if sc.version() == Version::V5 {
+        for prop in p.properties.iter() {
+            match prop {
+                Property::MessageExpiryInterval(s) => {
+                    let waited = now.saturating_duration_since(q.stored.received).as_secs();
+                    match u64::from(s).checked_sub(waited) {
+                        Some(left) if left > 0 => props.push(Property::MessageExpiryInterval(left as u32)),
+                        _ => return Sent::Expired,
+                    }
+                }
+                other => props.push(other),
+            }
+        }
+        props.extend(q.identifiers.iter().map(|&id| Property::SubscriptionIdentifier(id)));
+    } else if p.properties.iter().any(|x| matches!(x, Property::MessageExpiryInterval(s) if now.saturating_duration_since(q.stored.received) >= Duration::from_secs(u64::from(s)))) {
+        return Sent::Expired;
+    }
+    let msg =
+        OutgoingMessage::new(p.topic.as_str(), p.payload).with_qos(q.qos).with_retain(q.retain).with_properties(&props);
+    match sc.publish(now, &msg) {
+        Ok(_) => Sent::Yes,
+        Err(CommandError::QueueFull | CommandError::StoreFull(_)) => Sent::Full,
+        Err(_) => Sent::Refused,
+    }
+}
+
+impl<C: Copy + Ord> Broker<C> {
+    /// Routes a message published by session `from` (or by a will).
+    pub(super) fn route(&mut self, now: Instant, stored: &Stored, from: Option<SessionId>) {
+        let Some(p) = stored.publish() else { return };
+        if p.retain {
+            self.retain(p.topic.as_str(), p.payload.is_empty(), stored);
+        }
+        let published = p.qos.qos();
+        // One delivery per session: the highest granted QoS, RETAIN kept if any subscription
+        // asks for it, and every Subscription Identifier (5.0 §3.3.4).
+        let mut targets: BTreeMap<SessionId, (Qos, bool, Vec<u32>)> = BTreeMap::new();
+        let mut merge = |sid: SessionId, sub: &SubData| {
+            let e = targets.entry(sid).or_insert((Qos::AtMostOnce, false, Vec::new()));
+            e.0 = e.0.max(published.min(sub.options.qos));
+            // `MQTT-3.3.1-12`, `-13`: RETAIN is cleared on forwarding unless Retain As Published.
+            e.1 |= p.retain && sub.options.retain_as_published;
+            e.2.extend(sub.identifier);
+        };
+        let turn = &mut self.share_turn;
+        self.trie.for_each_match(p.topic, |m| match m {
+            Match::Direct { key, value, .. } => {
+                // `MQTT-3.8.3-3`: No Local keeps a client's own messages from it.
+                if !(value.options.no_local && Some(key) == from) {
+                    merge(key, value);
+                }
+            }
+            Match::Shared { members, .. } => {
+                // 5.0 §4.8.2: one member of the group gets each message (round robin).
+                if !members.is_empty() {
+                    *turn = turn.wrapping_add(1);
+                    if let Some((key, value)) = members.get(*turn % members.len()) {
+                        merge(*key, value);
+                    }
+                }
+            }
+        });
+        for (sid, (qos, retain, identifiers)) in targets {
+            self.deliver(now, sid, Queued { stored: stored.clone(), qos, retain, identifiers });
+        }
+    }
+
+    /// Sets, replaces or clears (empty payload, `MQTT-3.3.1-10`) the retained message of a topic
+    /// within the limits.
+    fn retain(&mut self, topic: &str, clear: bool, stored: &Stored) {
+        if let Some(old) = self.retained.remove(topic) {
+            self.retained_bytes = self.retained_bytes.saturating_sub(old.bytes.len());
+        }
+        if clear {
+            return;
+        }
+        let bytes = stored.bytes.len();
+        if self.retained.len() >= self.config.max_retained
+            || self.retained_bytes + bytes > self.config.max_retained_bytes
+        {
+            self.dropped += 1;
+            return;
+        }
+        self.retained_bytes += bytes;
+        self.retained.insert(topic.into(), stored.clone());
+    }
+
+    /// Sends `q` to `sid`'s connection now if it takes it and nothing is queued before it;
+    /// queues it otherwise (QoS 0 only while connected).
+    pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued) {
+        let Some(s) = self.sessions.get(&sid) else { return };
+        let online = s.conn.filter(|c| self.conns.get(c).is_some_and(|c| !c.closed && c.sc.is_connected()));
+        if let (Some(conn), true) = (online, s.queue.is_empty()) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                match send(&mut c.sc, now, &q) {
+                    Sent::Yes => {
+                        self.ready.insert(conn);
+                        return;
+                    }
+                    Sent::Expired => return,
+                    Sent::Refused => {
+                        self.dropped += 1;
+                        return;
+                    }
+                    Sent::Full => {}
+                }
+            }
+        }
+        if online.is_none() && q.qos == Qos::AtMostOnce {
+            // QoS 0 is not kept for an offline session (5.0 §3.1.2.4 allows it; we do not).
+            return;
+        }
+        self.enqueue(now, sid, q);
+    }
+}
