@@ -341,8 +341,10 @@ impl<C: Copy + Ord> Broker<C> {
             };
             match c.sc.poll_transmit(now, buf)? {
                 Some(t) => {
-                    // Writing may free slots: messages queued for this session can go.
-                    if let Some(sid) = c.session {
+                    // Writing may end exchanges (QoS 0 is done once written): their events free
+                    // slots, and messages queued for the session can go.
+                    self.pump(now, conn);
+                    if let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) {
                         self.drain(now, sid);
                     }
                     return Ok(Some((conn, t)));
