@@ -455,7 +455,11 @@ impl<C: Copy + Ord> Broker<C> {
         }
         let mut sent = false;
         while let Some(q) = s.queue.front() {
-            match route::send(&mut c.sc, now, q) {
+            let Some(p) = q.stored.publish() else {
+                s.queue.pop_front();
+                continue;
+            };
+            match route::send(&mut c.sc, now, q, &p) {
                 route::Sent::Yes | route::Sent::Expired | route::Sent::Refused => {
                     sent = true;
                     if let Some(q) = s.queue.pop_front() {

@@ -3,14 +3,13 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::time::Duration;
 
 use super::session::Queued;
 use super::{Broker, Connection, SessionId, Stored, SubData};
 use crate::server::{CommandError, OutgoingMessage};
 use crate::time::Instant;
 use crate::topic::Match;
-use crate::wire::{Property, Qos, Version};
+use crate::wire::{Property, Publish, Qos, Version};
 
 /// What happened to one message given to a connection.
 pub(super) enum Sent {
@@ -25,30 +24,72 @@ pub(super) enum Sent {
     Full,
 }
 
-/// Gives `q` to a connection: the remaining Message Expiry Interval, the Subscription
-/// Identifiers (5.0 only), every other property unchanged (5.0 §3.3.2.3).
-pub(super) fn send(sc: &mut Connection, now: Instant, q: &Queued) -> Sent {
-    let Some(p) = q.stored.publish() else { return Sent::Refused };
-    let mut props: Vec<Property<'_>> = Vec::with_capacity(p.properties.len() + q.identifiers.len());
-    if sc.version() == Version::V5 {
-        for prop in p.properties.iter() {
-            match prop {
-                Property::MessageExpiryInterval(s) => {
-                    let waited = now.saturating_duration_since(q.stored.received).as_secs();
-                    match u64::from(s).checked_sub(waited) {
-                        Some(left) if left > 0 => props.push(Property::MessageExpiryInterval(left as u32)),
-                        _ => return Sent::Expired,
+/// Properties a forwarded message carries on the stack before a `Vec` is needed.
+const STACK_PROPERTIES: usize = 16;
+
+/// A property list on the stack, spilling to a `Vec` past [`STACK_PROPERTIES`].
+struct Props<'a> {
+    stack: [Property<'a>; STACK_PROPERTIES],
+    n: usize,
+    heap: Vec<Property<'a>>,
+}
+
+impl<'a> Props<'a> {
+    fn new() -> Self {
+        Self { stack: [Property::PayloadFormatIndicator(false); STACK_PROPERTIES], n: 0, heap: Vec::new() }
+    }
+
+    fn push(&mut self, p: Property<'a>) {
+        if self.heap.is_empty() {
+            if let Some(slot) = self.stack.get_mut(self.n) {
+                *slot = p;
+                self.n += 1;
+                return;
+            }
+            self.heap.extend_from_slice(&self.stack);
+        }
+        self.heap.push(p);
+    }
+
+    fn as_slice(&self) -> &[Property<'a>] {
+        if self.heap.is_empty() {
+            self.stack.get(..self.n).unwrap_or(&[])
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// Gives `q` (whose message is `p`, decoded from `q.stored`) to a connection: the remaining
+/// Message Expiry Interval, the Subscription Identifiers (5.0 only), every other property
+/// unchanged (5.0 §3.3.2.3).
+pub(super) fn send(sc: &mut Connection, now: Instant, q: &Queued, p: &Publish<'_>) -> Sent {
+    let waited = now.saturating_duration_since(q.stored.received);
+    let v5 = sc.version() == Version::V5;
+    let mut props = Props::new();
+    for prop in p.properties.iter() {
+        match prop {
+            Property::MessageExpiryInterval(s) => match u64::from(s).checked_sub(waited.as_secs()) {
+                Some(left) if left > 0 => {
+                    if v5 {
+                        props.push(Property::MessageExpiryInterval(left as u32));
                     }
                 }
-                other => props.push(other),
-            }
+                _ => return Sent::Expired,
+            },
+            other if v5 => props.push(other),
+            _ => {}
         }
-        props.extend(q.identifiers.iter().map(|&id| Property::SubscriptionIdentifier(id)));
-    } else if p.properties.iter().any(|x| matches!(x, Property::MessageExpiryInterval(s) if now.saturating_duration_since(q.stored.received) >= Duration::from_secs(u64::from(s)))) {
-        return Sent::Expired;
     }
-    let msg =
-        OutgoingMessage::new(p.topic.as_str(), p.payload).with_qos(q.qos).with_retain(q.retain).with_properties(&props);
+    if v5 {
+        for &id in &q.identifiers {
+            props.push(Property::SubscriptionIdentifier(id));
+        }
+    }
+    let msg = OutgoingMessage::new(p.topic.as_str(), p.payload)
+        .with_qos(q.qos)
+        .with_retain(q.retain)
+        .with_properties(props.as_slice());
     match sc.publish(now, &msg) {
         Ok(_) => Sent::Yes,
         Err(CommandError::QueueFull | CommandError::StoreFull(_)) => Sent::Full,
@@ -93,7 +134,7 @@ impl<C: Copy + Ord> Broker<C> {
             }
         });
         for (sid, (qos, retain, identifiers)) in targets {
-            self.deliver(now, sid, Queued { stored: stored.clone(), qos, retain, identifiers });
+            self.deliver(now, sid, Queued { stored: stored.clone(), qos, retain, identifiers }, &p);
         }
     }
 
@@ -119,12 +160,12 @@ impl<C: Copy + Ord> Broker<C> {
 
     /// Sends `q` to `sid`'s connection now if it takes it and nothing is queued before it;
     /// queues it otherwise (QoS 0 only while connected).
-    pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued) {
+    pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued, p: &Publish<'_>) {
         let Some(s) = self.sessions.get(&sid) else { return };
         let online = s.conn.filter(|c| self.conns.get(c).is_some_and(|c| !c.closed && c.sc.is_connected()));
         if let (Some(conn), true) = (online, s.queue.is_empty()) {
             if let Some(c) = self.conns.get_mut(&conn) {
-                match send(&mut c.sc, now, &q) {
+                match send(&mut c.sc, now, &q, p) {
                     Sent::Yes => {
                         self.ready.insert(conn);
                         return;

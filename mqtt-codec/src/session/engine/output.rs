@@ -110,13 +110,74 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     fn write_publish(&mut self, i: usize, dup: bool, buf: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
         let Some(s) = self.slots.get(i).copied() else { return Ok(None) };
         let Some((_, pkt)) = self.record(s.off) else { return Ok(None) };
-        let opts = DecodeOptions::new(self.version);
-        let Ok(Status::Complete { item: Packet::Publish(p), .. }) = decode_packet(pkt, &opts) else { return Ok(None) };
         let max = self.peer.maximum_packet_size as usize;
-        // Topic alias plan (5.0 §3.3.2.3.4), decided before anything changes.
+        // Topic alias plan (5.0 §3.3.2.3.4), decided before anything changes; only 5.0 peers
+        // that take aliases cost a decode of the stored packet.
         let alias_max = usize::from(self.peer.topic_alias_maximum).min(A);
+        let (written, topic_len) = if self.version == Version::V5 && alias_max > 0 {
+            self.write_aliased(pkt, dup, alias_max, max, buf)?
+        } else {
+            (None, 0)
+        };
+        let (n, new_alias) = match written {
+            Some(w) => w,
+            None => {
+                if pkt.len() > max {
+                    let seq = self.next_seq();
+                    if let Some(s) = self.slots.get_mut(i) {
+                        s.notify(Outcome::TooLarge, 0, seq);
+                    }
+                    return Ok(None);
+                }
+                let dst = buf.get_mut(..pkt.len()).ok_or(BufferTooSmall { required: pkt.len() })?;
+                dst.copy_from_slice(pkt);
+                if let (true, Some(first)) = (dup, dst.first_mut()) {
+                    *first |= 0x08; // DUP (5.0 §3.3.1.1)
+                }
+                (pkt.len(), None)
+            }
+        };
+        if let Some(alias) = new_alias {
+            // Record the mapping: the topic is in the stored packet, below the alias region.
+            let topic_at = s.off as usize + OUT_HEADER + topic_offset(pkt);
+            let split = (self.alias_base as usize).min(self.store.as_ref().len());
+            let (lo, hi) = self.store.as_mut().split_at_mut(split);
+            let region_len = (self.control_base as usize) - split;
+            if let (Some(topic), Some(region)) = (lo.get(topic_at..topic_at + topic_len), hi.get_mut(..region_len)) {
+                self.aliases.set(region, Dir::Out, alias, topic);
+            }
+        }
+        let seq = (s.kind == Kind::Qos0).then(|| self.next_seq());
+        if let Some(s) = self.slots.get_mut(i) {
+            match s.kind {
+                Kind::Qos0 => s.notify(Outcome::Sent, 0, seq.unwrap_or(0)),
+                _ => {
+                    if s.state == State::Queued {
+                        self.inflight += 1;
+                    }
+                    s.state = State::AwaitAck;
+                    s.flag = 0;
+                }
+            }
+        }
+        Ok(Some(n))
+    }
+
+    /// Writes the stored PUBLISH `pkt` with a topic alias when one is set or can be assigned;
+    /// returns what was written (length and a newly assigned alias) and the topic's length.
+    #[allow(clippy::type_complexity)]
+    fn write_aliased(
+        &self,
+        pkt: &[u8],
+        dup: bool,
+        alias_max: usize,
+        max: usize,
+        buf: &mut [u8],
+    ) -> Result<(Option<(usize, Option<u16>)>, usize), BufferTooSmall> {
+        let opts = DecodeOptions::new(self.version);
+        let Ok(Status::Complete { item: Packet::Publish(p), .. }) = decode_packet(pkt, &opts) else { return Ok((None, 0)) };
         let region = self.store.as_ref().get((self.alias_base as usize)..(self.control_base as usize)).unwrap_or(&[]);
-        let plan = if self.version == Version::V5 && alias_max > 0 && p.properties.len() < MAX_REWRITE_PROPERTIES {
+        let plan = if p.properties.len() < MAX_REWRITE_PROPERTIES {
             match self.aliases.find_topic(region, p.topic.as_str().as_bytes()) {
                 Some(a) => Some((a, false)),
                 None if self.aliases.len(Dir::Out) < alias_max => Some(((self.aliases.len(Dir::Out) + 1) as u16, true)),
@@ -151,49 +212,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
                 }
             }
         }
-        let (n, new_alias) = match written {
-            Some(w) => w,
-            None => {
-                if pkt.len() > max {
-                    let seq = self.next_seq();
-                    if let Some(s) = self.slots.get_mut(i) {
-                        s.notify(Outcome::TooLarge, 0, seq);
-                    }
-                    return Ok(None);
-                }
-                let dst = buf.get_mut(..pkt.len()).ok_or(BufferTooSmall { required: pkt.len() })?;
-                dst.copy_from_slice(pkt);
-                if let (true, Some(first)) = (dup, dst.first_mut()) {
-                    *first |= 0x08; // DUP (5.0 §3.3.1.1)
-                }
-                (pkt.len(), None)
-            }
-        };
-        if let Some(alias) = new_alias {
-            // Record the mapping: the topic is in the stored packet, below the alias region.
-            let topic_at = s.off as usize + OUT_HEADER + topic_offset(pkt);
-            let topic_len = p.topic.as_str().len();
-            let split = (self.alias_base as usize).min(self.store.as_ref().len());
-            let (lo, hi) = self.store.as_mut().split_at_mut(split);
-            let region_len = (self.control_base as usize) - split;
-            if let (Some(topic), Some(region)) = (lo.get(topic_at..topic_at + topic_len), hi.get_mut(..region_len)) {
-                self.aliases.set(region, Dir::Out, alias, topic);
-            }
-        }
-        let seq = (s.kind == Kind::Qos0).then(|| self.next_seq());
-        if let Some(s) = self.slots.get_mut(i) {
-            match s.kind {
-                Kind::Qos0 => s.notify(Outcome::Sent, 0, seq.unwrap_or(0)),
-                _ => {
-                    if s.state == State::Queued {
-                        self.inflight += 1;
-                    }
-                    s.state = State::AwaitAck;
-                    s.flag = 0;
-                }
-            }
-        }
-        Ok(Some(n))
+        Ok((written, p.topic.as_str().len()))
     }
 
     /// The earliest Message Expiry deadline of a message still queued.
