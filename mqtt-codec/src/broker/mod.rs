@@ -42,15 +42,17 @@
 mod config;
 mod route;
 mod session;
+mod slab;
 
 pub use config::Config;
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use self::session::Session;
+use self::slab::Slab;
 use crate::server::ServerConnection;
 use crate::session::{BufferTooSmall, CloseReason, Event, Transmit};
 use crate::time::Instant;
@@ -63,8 +65,11 @@ use crate::wire::{
 /// The connection type the broker keeps per client: 16 message slots, 8 topic aliases.
 pub type Connection = ServerConnection<Vec<u8>, 16, 8>;
 
-/// A session's key in the trie and the tables.
-type SessionId = u64;
+/// A session's key in the trie and the tables (its index in the session slab).
+type SessionId = u32;
+
+/// A connection's index in the connection slab.
+type Slot = u32;
 
 /// A subscription as the trie keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,10 +114,14 @@ pub enum OpenError {
 }
 
 /// One connection and the session bound to it.
-struct Conn {
+struct Conn<C> {
+    /// The caller's id.
+    id: C,
     sc: Box<Connection>,
     session: Option<SessionId>,
     closed: bool,
+    /// In the ready queue.
+    queued: bool,
 }
 
 /// A received message, re-encoded once in the broker's own form: a 5.0 PUBLISH with its topic
@@ -154,17 +163,20 @@ impl Stored {
 /// The broker core. `C` is the caller's connection id (a socket token, an index).
 pub struct Broker<C> {
     config: Config,
-    conns: BTreeMap<C, Conn>,
+    conns: Slab<Conn<C>>,
+    /// The caller's ids to connection slots.
+    index: BTreeMap<C, Slot>,
     /// Closed connections whose will waits for its delay.
     lingering: Vec<(SessionId, Box<Connection>)>,
-    sessions: BTreeMap<SessionId, Session<C>>,
+    sessions: Slab<Session>,
     by_client: BTreeMap<Box<str>, SessionId>,
-    next_session: SessionId,
+    /// Numbers assigned client ids.
+    assigned: u64,
     trie: Trie<SessionId, SubData>,
     retained: BTreeMap<Box<str>, Stored>,
     retained_bytes: usize,
     /// Connections that may have something to transmit.
-    ready: BTreeSet<C>,
+    ready: VecDeque<Slot>,
     events: VecDeque<BrokerEvent<C>>,
     /// Round-robin position for shared subscriptions.
     share_turn: usize,
@@ -177,15 +189,16 @@ impl<C: Copy + Ord> Broker<C> {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            conns: BTreeMap::new(),
+            conns: Slab::new(),
+            index: BTreeMap::new(),
             lingering: Vec::new(),
-            sessions: BTreeMap::new(),
+            sessions: Slab::new(),
             by_client: BTreeMap::new(),
-            next_session: 1,
+            assigned: 0,
             trie: Trie::new(),
             retained: BTreeMap::new(),
             retained_bytes: 0,
-            ready: BTreeSet::new(),
+            ready: VecDeque::new(),
             events: VecDeque::new(),
             share_turn: 0,
             dropped: 0,
@@ -222,7 +235,7 @@ impl<C: Copy + Ord> Broker<C> {
     /// # Errors
     /// [`OpenError`]: close the transport.
     pub fn connection_opened(&mut self, now: Instant, conn: C) -> Result<(), OpenError> {
-        if self.conns.contains_key(&conn) {
+        if self.index.contains_key(&conn) {
             return Err(OpenError::IdInUse);
         }
         if self.conns.len() >= self.config.max_connections {
@@ -233,7 +246,8 @@ impl<C: Copy + Ord> Broker<C> {
             return Err(OpenError::TooManyConnections);
         };
         sc.handle_timeout(now); // starts the CONNECT timeout
-        self.conns.insert(conn, Conn { sc: Box::new(sc), session: None, closed: false });
+        let slot = self.conns.insert(Conn { id: conn, sc: Box::new(sc), session: None, closed: false, queued: false });
+        self.index.insert(conn, slot);
         Ok(())
     }
 
@@ -243,15 +257,16 @@ impl<C: Copy + Ord> Broker<C> {
     /// # Errors
     /// The [`CloseReason`] when the input ends the connection (also a [`BrokerEvent::Closed`]).
     pub fn handle_input(&mut self, now: Instant, conn: C, bytes: &[u8]) -> Result<usize, CloseReason> {
+        let Some(&slot) = self.index.get(&conn) else { return Ok(0) };
         let mut used = 0;
         loop {
-            let Some(c) = self.conns.get_mut(&conn) else { return Ok(used) };
+            let Some(c) = self.conns.get_mut(slot) else { return Ok(used) };
             if c.closed {
                 return Ok(used);
             }
             let r = c.sc.handle_input(now, bytes.get(used..).unwrap_or(&[]));
-            self.ready.insert(conn);
-            let progressed = self.pump(now, conn);
+            self.mark_ready(slot);
+            let progressed = self.pump(now, slot);
             match r {
                 Ok(n) => {
                     used += n;
@@ -269,14 +284,14 @@ impl<C: Copy + Ord> Broker<C> {
     /// The transport of `conn` closed. Its session is kept (per its expiry) and its will is
     /// published (after its delay) unless it ended with a normal DISCONNECT.
     pub fn connection_lost(&mut self, now: Instant, conn: C) {
-        if let Some(c) = self.conns.get_mut(&conn) {
+        let Some(slot) = self.index.remove(&conn) else { return };
+        if let Some(c) = self.conns.get_mut(slot) {
             c.sc.connection_lost(now);
         }
-        self.pump(now, conn);
-        self.ready.remove(&conn);
-        if let Some(c) = self.conns.remove(&conn) {
+        self.pump(now, slot);
+        if let Some(c) = self.conns.remove(slot) {
             if let Some(sid) = c.session {
-                self.detach(now, sid, conn, &c.sc);
+                self.detach(now, sid, slot, export(&c.sc));
                 if c.sc.has_will() {
                     self.lingering.push((sid, c.sc));
                 }
@@ -286,13 +301,12 @@ impl<C: Copy + Ord> Broker<C> {
 
     /// Fires expired deadlines of every connection, lingering will and session.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let ids: Vec<C> = self.conns.keys().copied().collect();
-        for conn in ids {
-            if let Some(c) = self.conns.get_mut(&conn) {
+        for slot in self.conns.indices() {
+            if let Some(c) = self.conns.get_mut(slot) {
                 if c.sc.poll_timeout().is_some_and(|t| t <= now) {
                     c.sc.handle_timeout(now);
-                    self.ready.insert(conn);
-                    self.pump(now, conn);
+                    self.mark_ready(slot);
+                    self.pump(now, slot);
                 }
             }
         }
@@ -322,7 +336,7 @@ impl<C: Copy + Ord> Broker<C> {
             .sessions
             .iter()
             .filter(|(_, s)| s.conn.is_none() && s.expires_at.is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         for sid in expired {
             self.remove_session(sid);
@@ -334,23 +348,25 @@ impl<C: Copy + Ord> Broker<C> {
     /// # Errors
     /// [`BufferTooSmall`] with the size the next frame needs; nothing changed.
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Result<Option<(C, Transmit)>, BufferTooSmall> {
-        while let Some(&conn) = self.ready.first() {
-            let Some(c) = self.conns.get_mut(&conn) else {
-                self.ready.remove(&conn);
+        while let Some(&slot) = self.ready.front() {
+            let Some(c) = self.conns.get_mut(slot) else {
+                self.ready.pop_front();
                 continue;
             };
             match c.sc.poll_transmit(now, buf)? {
                 Some(t) => {
+                    let id = c.id;
                     // Writing may end exchanges (QoS 0 is done once written): their events free
                     // slots, and messages queued for the session can go.
-                    self.pump(now, conn);
-                    if let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) {
+                    self.pump(now, slot);
+                    if let Some(sid) = self.conns.get(slot).and_then(|c| c.session) {
                         self.drain(now, sid);
                     }
-                    return Ok(Some((conn, t)));
+                    return Ok(Some((id, t)));
                 }
                 None => {
-                    self.ready.remove(&conn);
+                    c.queued = false;
+                    self.ready.pop_front();
                 }
             }
         }
@@ -364,49 +380,55 @@ impl<C: Copy + Ord> Broker<C> {
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let conns = self.conns.values().filter_map(|c| c.sc.poll_timeout());
+        let conns = self.conns.iter().filter_map(|(_, c)| c.sc.poll_timeout());
         let wills = self.lingering.iter().filter_map(|(_, sc)| sc.poll_timeout());
-        let sessions = self.sessions.values().filter(|s| s.conn.is_none()).filter_map(|s| s.expires_at);
+        let sessions = self.sessions.iter().filter(|(_, s)| s.conn.is_none()).filter_map(|(_, s)| s.expires_at);
         conns.chain(wills).chain(sessions).min()
     }
 
     // ---- per-connection events ----------------------------------------------------------
 
-    /// Handles every event `conn` has; returns whether there were any.
-    fn pump(&mut self, now: Instant, conn: C) -> bool {
-        let mut any = false;
-        loop {
-            let Some(c) = self.conns.get_mut(&conn) else { return any };
-            let Some(ev) = c.sc.poll_event() else { return any };
-            any = true;
-            let action = Action::from_event(&ev, now);
-            self.act(now, conn, action);
+    /// Puts a connection in the ready queue (once).
+    fn mark_ready(&mut self, slot: Slot) {
+        if let Some(c) = self.conns.get_mut(slot) {
+            if !c.queued {
+                c.queued = true;
+                self.ready.push_back(slot);
+            }
         }
     }
 
-    fn act(&mut self, now: Instant, conn: C, action: Action) {
+    /// Handles every event the connection has; returns whether there were any.
+    fn pump(&mut self, now: Instant, slot: Slot) -> bool {
+        let mut any = false;
+        loop {
+            let Some(c) = self.conns.get_mut(slot) else { return any };
+            let Some(ev) = c.sc.poll_event() else { return any };
+            any = true;
+            let action = Action::from_event(&ev, now);
+            self.act(now, slot, action);
+        }
+    }
+
+    fn act(&mut self, now: Instant, slot: Slot, action: Action) {
         match action {
-            Action::Connect(req) => self.on_connect(now, conn, req),
-            Action::Publish(stored) => {
-                let from = self.conns.get(&conn).and_then(|c| c.session);
+            Action::Connect(req) => self.on_connect(now, slot, req),
+            Action::Publish(stored) | Action::Will(stored) => {
+                let from = self.conns.get(slot).and_then(|c| c.session);
                 self.route(now, &stored, from);
             }
-            Action::Subscribe(req) => self.on_subscribe(now, conn, req),
-            Action::Unsubscribe { packet_id, filters } => self.on_unsubscribe(now, conn, packet_id, &filters),
+            Action::Subscribe(req) => self.on_subscribe(now, slot, req),
+            Action::Unsubscribe { packet_id, filters } => self.on_unsubscribe(now, slot, packet_id, &filters),
             Action::Acknowledged => {
-                if let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) {
+                if let Some(sid) = self.conns.get(slot).and_then(|c| c.session) {
                     self.drain(now, sid);
                 }
             }
-            Action::Will(stored) => {
-                let from = self.conns.get(&conn).and_then(|c| c.session);
-                self.route(now, &stored, from);
-            }
             Action::Closed(reason) => {
-                if let Some(c) = self.conns.get_mut(&conn) {
+                if let Some(c) = self.conns.get_mut(slot) {
                     if !c.closed {
                         c.closed = true;
-                        self.events.push_back(BrokerEvent::Closed { conn, reason });
+                        self.events.push_back(BrokerEvent::Closed { conn: c.id, reason });
                     }
                 }
             }
@@ -415,20 +437,13 @@ impl<C: Copy + Ord> Broker<C> {
     }
 
     /// A connection's session goes offline: keep its state for a resume.
-    fn detach(&mut self, now: Instant, sid: SessionId, conn: C, sc: &Connection) {
-        let Some(s) = self.sessions.get_mut(&sid) else { return };
-        if s.conn != Some(conn) {
+    fn detach(&mut self, now: Instant, sid: SessionId, slot: Slot, saved: Option<Vec<u8>>) {
+        let Some(s) = self.sessions.get_mut(sid) else { return };
+        if s.conn != Some(slot) {
             return;
         }
         s.conn = None;
-        let mut saved = alloc::vec![0u8; 64 * 1024];
-        match sc.export_session(&mut saved) {
-            Ok(n) => {
-                saved.truncate(n);
-                s.saved = Some(saved);
-            }
-            Err(_) => s.saved = None,
-        }
+        s.saved = saved;
         if s.expiry == 0 {
             self.remove_session(sid);
         } else {
@@ -437,7 +452,7 @@ impl<C: Copy + Ord> Broker<C> {
     }
 
     fn remove_session(&mut self, sid: SessionId) {
-        if let Some(s) = self.sessions.remove(&sid) {
+        if let Some(s) = self.sessions.remove(sid) {
             self.trie.unsubscribe_all(sid);
             if self.by_client.get(&s.client_id) == Some(&sid) {
                 self.by_client.remove(&s.client_id);
@@ -447,9 +462,12 @@ impl<C: Copy + Ord> Broker<C> {
 
     /// Sends what `sid`'s queue holds while its connection takes it.
     fn drain(&mut self, now: Instant, sid: SessionId) {
-        let Some(s) = self.sessions.get_mut(&sid) else { return };
-        let Some(conn) = s.conn else { return };
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(s) = self.sessions.get_mut(sid) else { return };
+        if s.queue.is_empty() {
+            return;
+        }
+        let Some(slot) = s.conn else { return };
+        let Some(c) = self.conns.get_mut(slot) else { return };
         if c.closed || !c.sc.is_connected() {
             return;
         }
@@ -470,9 +488,17 @@ impl<C: Copy + Ord> Broker<C> {
             }
         }
         if sent {
-            self.ready.insert(conn);
+            self.mark_ready(slot);
         }
     }
+}
+
+/// A connection's session state (messages in flight, QoS 2 ids), exported for a resume.
+fn export(sc: &Connection) -> Option<Vec<u8>> {
+    let mut saved = alloc::vec![0u8; 64 * 1024];
+    let n = sc.export_session(&mut saved).ok()?;
+    saved.truncate(n);
+    Some(saved)
 }
 
 /// An owned copy of what a connection event asks the broker to do.

@@ -1,7 +1,6 @@
 //! Routing a received message: retained state, the matching sessions (one member per shared
 //! group, No Local, overlapping subscriptions merged), and sending or queueing for each.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::session::Queued;
@@ -107,20 +106,13 @@ impl<C: Copy + Ord> Broker<C> {
         let published = p.qos.qos();
         // One delivery per session: the highest granted QoS, RETAIN kept if any subscription
         // asks for it, and every Subscription Identifier (5.0 §3.3.4).
-        let mut targets: BTreeMap<SessionId, (Qos, bool, Vec<u32>)> = BTreeMap::new();
-        let mut merge = |sid: SessionId, sub: &SubData| {
-            let e = targets.entry(sid).or_insert((Qos::AtMostOnce, false, Vec::new()));
-            e.0 = e.0.max(published.min(sub.options.qos));
-            // `MQTT-3.3.1-12`, `-13`: RETAIN is cleared on forwarding unless Retain As Published.
-            e.1 |= p.retain && sub.options.retain_as_published;
-            e.2.extend(sub.identifier);
-        };
+        let mut targets: Vec<(SessionId, &SubData)> = Vec::new();
         let turn = &mut self.share_turn;
         self.trie.for_each_match(p.topic, |m| match m {
             Match::Direct { key, value, .. } => {
                 // `MQTT-3.8.3-3`: No Local keeps a client's own messages from it.
                 if !(value.options.no_local && Some(key) == from) {
-                    merge(key, value);
+                    targets.push((key, value));
                 }
             }
             Match::Shared { members, .. } => {
@@ -128,13 +120,32 @@ impl<C: Copy + Ord> Broker<C> {
                 if !members.is_empty() {
                     *turn = turn.wrapping_add(1);
                     if let Some((key, value)) = members.get(*turn % members.len()) {
-                        merge(*key, value);
+                        targets.push((*key, value));
                     }
                 }
             }
         });
-        for (sid, (qos, retain, identifiers)) in targets {
-            self.deliver(now, sid, Queued { stored: stored.clone(), qos, retain, identifiers }, &p);
+        // Overlapping subscriptions of one session become one delivery.
+        targets.sort_unstable_by_key(|t| t.0);
+        let mut merged: Vec<(SessionId, Queued)> = Vec::with_capacity(targets.len());
+        for (sid, sub) in targets {
+            let qos = published.min(sub.options.qos);
+            // `MQTT-3.3.1-12`, `-13`: RETAIN is cleared on forwarding unless Retain As Published.
+            let retain = p.retain && sub.options.retain_as_published;
+            match merged.last_mut() {
+                Some((last, q)) if *last == sid => {
+                    q.qos = q.qos.max(qos);
+                    q.retain |= retain;
+                    q.identifiers.extend(sub.identifier);
+                }
+                _ => merged.push((
+                    sid,
+                    Queued { stored: stored.clone(), qos, retain, identifiers: sub.identifier.into_iter().collect() },
+                )),
+            }
+        }
+        for (sid, q) in merged {
+            self.deliver(now, sid, q, &p);
         }
     }
 
@@ -161,13 +172,13 @@ impl<C: Copy + Ord> Broker<C> {
     /// Sends `q` to `sid`'s connection now if it takes it and nothing is queued before it;
     /// queues it otherwise (QoS 0 only while connected).
     pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued, p: &Publish<'_>) {
-        let Some(s) = self.sessions.get(&sid) else { return };
-        let online = s.conn.filter(|c| self.conns.get(c).is_some_and(|c| !c.closed && c.sc.is_connected()));
+        let Some(s) = self.sessions.get(sid) else { return };
+        let online = s.conn.filter(|&c| self.conns.get(c).is_some_and(|c| !c.closed && c.sc.is_connected()));
         if let (Some(conn), true) = (online, s.queue.is_empty()) {
-            if let Some(c) = self.conns.get_mut(&conn) {
+            if let Some(c) = self.conns.get_mut(conn) {
                 match send(&mut c.sc, now, &q, p) {
                     Sent::Yes => {
-                        self.ready.insert(conn);
+                        self.mark_ready(conn);
                         return;
                     }
                     Sent::Expired => return,

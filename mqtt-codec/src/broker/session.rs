@@ -23,9 +23,10 @@ pub(crate) struct Queued {
 }
 
 /// A session: the subscriptions live in the broker's trie under its id.
-pub(crate) struct Session<C> {
+pub(crate) struct Session {
     pub(crate) client_id: Box<str>,
-    pub(crate) conn: Option<C>,
+    /// The connection's slot while connected.
+    pub(crate) conn: Option<super::Slot>,
     pub(crate) version: Version,
     /// Session Expiry Interval in seconds (3.1.1: 0 for a clean session, the maximum otherwise).
     pub(crate) expiry: u32,
@@ -73,12 +74,18 @@ impl SubscribeRequest {
 }
 
 impl<C: Copy + Ord> Broker<C> {
-    pub(super) fn on_connect(&mut self, now: Instant, conn: C, req: ConnectRequest) {
+    pub(super) fn on_connect(&mut self, now: Instant, conn: super::Slot, req: ConnectRequest) {
         // 5.0 §3.1.3.1 / `MQTT-3.1.3-6`: an empty client id gets one assigned (3.1.1 only with a
         // clean session, `MQTT-3.1.3-7` (3.1.1); the connection refuses the other case).
         let assigned = req.client_id.is_empty();
-        let client_id: Box<str> =
-            if assigned { Box::from(format!("auto-{}", self.next_session).as_str()) } else { req.client_id };
+        let client_id: Box<str> = if assigned {
+            {
+                self.assigned += 1;
+                Box::from(format!("auto-{}", self.assigned).as_str())
+            }
+        } else {
+            req.client_id
+        };
         let expiry = match req.version {
             // 3.1.1: a clean session ends with the connection; otherwise it is kept.
             Version::V311 => {
@@ -92,24 +99,25 @@ impl<C: Copy + Ord> Broker<C> {
         };
         // Client takeover (`MQTT-3.1.4-3`): the older connection is told (5.0: 0x8E) and closed.
         if let Some(sid) = self.by_client.get(&client_id).copied() {
-            let old = self.sessions.get(&sid).and_then(|s| s.conn).filter(|&o| o != conn);
+            let old = self.sessions.get(sid).and_then(|s| s.conn).filter(|&o| o != conn);
             if let Some(old) = old {
-                if let Some(c) = self.conns.get_mut(&old) {
+                if let Some(c) = self.conns.get_mut(old) {
                     if c.sc.version() == Version::V5 {
                         let _ = c.sc.disconnect(now, &super::takeover());
                     } else {
                         c.sc.connection_lost(now);
                     }
                 }
-                self.ready.insert(old);
+                self.mark_ready(old);
                 self.pump(now, old);
-                if let Some(mut c) = self.conns.remove(&old) {
-                    self.detach(now, sid, old, &c.sc);
-                    // It stays until the caller closes it, to write its DISCONNECT.
+                // It stays until the caller closes it, to write its DISCONNECT; its session goes
+                // offline now.
+                let saved = self.conns.get_mut(old).and_then(|c| {
                     c.session = None;
                     c.closed = true;
-                    self.conns.insert(old, c);
-                }
+                    super::export(&c.sc)
+                });
+                self.detach(now, sid, old, saved);
             }
             // A will waiting for its delay is not sent once the session reconnects
             // (`MQTT-3.1.3-9`).
@@ -123,36 +131,31 @@ impl<C: Copy + Ord> Broker<C> {
         }
         if resume.is_none() && self.sessions.len() >= self.config.max_sessions {
             let code = if req.version == Version::V5 { QUOTA_EXCEEDED } else { ReasonCode::ServerUnavailable };
-            if let Some(c) = self.conns.get_mut(&conn) {
+            if let Some(c) = self.conns.get_mut(conn) {
                 let _ = c.sc.reject(now, code, &[]);
             }
-            self.ready.insert(conn);
+            self.mark_ready(conn);
             return;
         }
         let sid = match resume {
             Some(sid) => sid,
             None => {
-                let sid = self.next_session;
-                self.next_session += 1;
-                self.sessions.insert(
-                    sid,
-                    Session {
-                        client_id: client_id.clone(),
-                        conn: None,
-                        version: req.version,
-                        expiry,
-                        expires_at: None,
-                        saved: None,
-                        queue: VecDeque::new(),
-                        queued_bytes: 0,
-                    },
-                );
+                let sid = self.sessions.insert(Session {
+                    client_id: client_id.clone(),
+                    conn: None,
+                    version: req.version,
+                    expiry,
+                    expires_at: None,
+                    saved: None,
+                    queue: VecDeque::new(),
+                    queued_bytes: 0,
+                });
                 self.by_client.insert(client_id.clone(), sid);
                 sid
             }
         };
-        let Some(s) = self.sessions.get_mut(&sid) else { return };
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(s) = self.sessions.get_mut(sid) else { return };
+        let Some(c) = self.conns.get_mut(conn) else { return };
         // The saved state imports only into a connection of the same version.
         let present = resume.is_some() && s.version == req.version;
         if present {
@@ -179,15 +182,14 @@ impl<C: Copy + Ord> Broker<C> {
             props.push(Property::SessionExpiryInterval(expiry));
         }
         if c.sc.accept(now, present, &props).is_ok() {
-            self.events.push_back(BrokerEvent::Connected { conn, client_id, session_present: present });
+            self.events.push_back(BrokerEvent::Connected { conn: c.id, client_id, session_present: present });
         }
-        self.ready.insert(conn);
+        self.mark_ready(conn);
         self.drain(now, sid);
     }
 
-    pub(super) fn on_subscribe(&mut self, now: Instant, conn: C, req: SubscribeRequest) {
-        let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) else { return };
-        let version = self.sessions.get(&sid).map_or(Version::V5, |s| s.version);
+    pub(super) fn on_subscribe(&mut self, now: Instant, conn: super::Slot, req: SubscribeRequest) {
+        let Some(sid) = self.conns.get(conn).and_then(|c| c.session) else { return };
         let mut codes = Vec::with_capacity(req.subscriptions.len());
         let mut retained_for: Vec<(Box<str>, SubscriptionOptions)> = Vec::new();
         for (filter, options) in &req.subscriptions {
@@ -219,11 +221,10 @@ impl<C: Copy + Ord> Broker<C> {
                 retained_for.push((filter.clone(), *options));
             }
         }
-        let _ = version;
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(c) = self.conns.get_mut(conn) {
             let _ = c.sc.suback(now, req.packet_id, &codes, &[]);
         }
-        self.ready.insert(conn);
+        self.mark_ready(conn);
         // Retained messages follow the SUBACK (`MQTT-3.3.1-9`: with RETAIN set).
         for (filter, options) in retained_for {
             let Ok(f) = TopicFilter::new(&filter) else { continue };
@@ -244,8 +245,14 @@ impl<C: Copy + Ord> Broker<C> {
         self.drain(now, sid);
     }
 
-    pub(super) fn on_unsubscribe(&mut self, now: Instant, conn: C, packet_id: PacketId, filters: &[Box<str>]) {
-        let Some(sid) = self.conns.get(&conn).and_then(|c| c.session) else { return };
+    pub(super) fn on_unsubscribe(
+        &mut self,
+        now: Instant,
+        conn: super::Slot,
+        packet_id: PacketId,
+        filters: &[Box<str>],
+    ) {
+        let Some(sid) = self.conns.get(conn).and_then(|c| c.session) else { return };
         let codes: Vec<ReasonCode> = filters
             .iter()
             .map(|f| match TopicFilter::new(f) {
@@ -254,15 +261,15 @@ impl<C: Copy + Ord> Broker<C> {
                 Err(_) => ReasonCode::TopicFilterInvalid,
             })
             .collect();
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(c) = self.conns.get_mut(conn) {
             let _ = c.sc.unsuback(now, packet_id, &codes, &[]);
         }
-        self.ready.insert(conn);
+        self.mark_ready(conn);
     }
 
     /// Queues `q` for `sid` within the per-session limits; counts a drop otherwise.
     pub(super) fn enqueue(&mut self, _now: Instant, sid: super::SessionId, q: Queued) {
-        let Some(s) = self.sessions.get_mut(&sid) else { return };
+        let Some(s) = self.sessions.get_mut(sid) else { return };
         let bytes = q.stored.bytes.len();
         if s.queue.len() >= self.config.max_queued_messages || s.queued_bytes + bytes > self.config.max_queued_bytes {
             self.dropped += 1;
