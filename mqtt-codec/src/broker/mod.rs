@@ -122,6 +122,8 @@ struct Conn<C> {
     closed: bool,
     /// In the ready queue.
     queued: bool,
+    /// QoS 0 frames shared with other subscribers, written after what the engine has.
+    frames: VecDeque<Arc<[u8]>>,
 }
 
 /// A received message, re-encoded once in the broker's own form: a 5.0 PUBLISH with its topic
@@ -246,7 +248,14 @@ impl<C: Copy + Ord> Broker<C> {
             return Err(OpenError::TooManyConnections);
         };
         sc.handle_timeout(now); // starts the CONNECT timeout
-        let slot = self.conns.insert(Conn { id: conn, sc: Box::new(sc), session: None, closed: false, queued: false });
+        let slot = self.conns.insert(Conn {
+            id: conn,
+            sc: Box::new(sc),
+            session: None,
+            closed: false,
+            queued: false,
+            frames: VecDeque::new(),
+        });
         self.index.insert(conn, slot);
         Ok(())
     }
@@ -365,6 +374,13 @@ impl<C: Copy + Ord> Broker<C> {
                     return Ok(Some((id, t)));
                 }
                 None => {
+                    if let Some(frame) = c.frames.front() {
+                        let dst = buf.get_mut(..frame.len()).ok_or(BufferTooSmall { required: frame.len() })?;
+                        dst.copy_from_slice(frame);
+                        let (id, len) = (c.id, frame.len());
+                        c.frames.pop_front();
+                        return Ok(Some((id, Transmit { len })));
+                    }
                     c.queued = false;
                     self.ready.pop_front();
                 }

@@ -8,7 +8,8 @@ use super::{Broker, Connection, SessionId, Stored, SubData};
 use crate::server::{CommandError, OutgoingMessage};
 use crate::time::Instant;
 use crate::topic::Match;
-use crate::wire::{Property, Publish, Qos, Version};
+use crate::wire::{Property, Publish, Qos, QosPid, Version};
+use alloc::sync::Arc;
 
 /// What happened to one message given to a connection.
 pub(super) enum Sent {
@@ -21,6 +22,30 @@ pub(super) enum Sent {
     Refused,
     /// The connection's slots or store are full: keep it queued.
     Full,
+}
+
+/// QoS 0 frames waiting in one connection beside its session engine; past this a QoS 0 message
+/// for it is dropped (and counted).
+pub(super) const MAX_SHARED_FRAMES: usize = 256;
+
+/// The QoS 0 frames of one routed message, encoded on first use: 3.1.1 and 5.0, RETAIN clear and
+/// set.
+#[derive(Default)]
+pub(super) struct Frames([Option<Arc<[u8]>>; 4]);
+
+impl Frames {
+    fn get(&mut self, v: Version, retain: bool, p: &Publish<'_>) -> Option<Arc<[u8]>> {
+        let i = usize::from(v == Version::V5) * 2 + usize::from(retain);
+        let slot = self.0.get_mut(i)?;
+        if slot.is_none() {
+            let properties = if v == Version::V5 { p.properties } else { crate::wire::Properties::EMPTY };
+            let frame = Publish { dup: false, qos: QosPid::AtMostOnce, retain, properties, ..*p };
+            let mut bytes = alloc::vec![0u8; frame.encoded_len(v)];
+            frame.encode(v, &mut bytes).ok()?;
+            *slot = Some(bytes.into());
+        }
+        slot.clone()
+    }
 }
 
 /// Properties a forwarded message carries on the stack before a `Vec` is needed.
@@ -144,8 +169,9 @@ impl<C: Copy + Ord> Broker<C> {
                 )),
             }
         }
+        let mut frames = Frames::default();
         for (sid, q) in merged {
-            self.deliver(now, sid, q, &p);
+            self.deliver(now, sid, q, &p, &mut frames);
         }
     }
 
@@ -171,11 +197,29 @@ impl<C: Copy + Ord> Broker<C> {
 
     /// Sends `q` to `sid`'s connection now if it takes it and nothing is queued before it;
     /// queues it otherwise (QoS 0 only while connected).
-    pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued, p: &Publish<'_>) {
+    pub(super) fn deliver(&mut self, now: Instant, sid: SessionId, q: Queued, p: &Publish<'_>, frames: &mut Frames) {
         let Some(s) = self.sessions.get(sid) else { return };
         let online = s.conn.filter(|&c| self.conns.get(c).is_some_and(|c| !c.closed && c.sc.is_connected()));
         if let (Some(conn), true) = (online, s.queue.is_empty()) {
             if let Some(c) = self.conns.get_mut(conn) {
+                // QoS 0 with nothing to add per subscriber: the frame encoded once for this
+                // version and RETAIN flag is shared by every such subscriber.
+                if q.qos == Qos::AtMostOnce && q.identifiers.is_empty() {
+                    let v = c.sc.version();
+                    let Some(frame) = frames.get(v, q.retain, p) else { return };
+                    if frame.len() > c.sc.client_limits().maximum_packet_size as usize {
+                        self.dropped += 1; // `MQTT-3.1.2-25 (5.0)`: not sent, as if delivered
+                        return;
+                    }
+                    if c.frames.len() >= MAX_SHARED_FRAMES {
+                        // QoS 0 may be lost; a slow subscriber loses it rather than grow.
+                        self.dropped += 1;
+                        return;
+                    }
+                    c.frames.push_back(frame);
+                    self.mark_ready(conn);
+                    return;
+                }
                 match send(&mut c.sc, now, &q, p) {
                     Sent::Yes => {
                         self.mark_ready(conn);
