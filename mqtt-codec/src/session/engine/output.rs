@@ -175,7 +175,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
         buf: &mut [u8],
     ) -> Result<(Option<(usize, Option<u16>)>, usize), BufferTooSmall> {
         let opts = DecodeOptions::new(self.version);
-        let Ok(Status::Complete { item: Packet::Publish(p), .. }) = decode_packet(pkt, &opts) else { return Ok((None, 0)) };
+        let Ok(Status::Complete { item: Packet::Publish(p), .. }) = decode_packet(pkt, &opts) else {
+            return Ok((None, 0));
+        };
         let region = self.store.as_ref().get((self.alias_base as usize)..(self.control_base as usize)).unwrap_or(&[]);
         let plan = if p.properties.len() < MAX_REWRITE_PROPERTIES {
             match self.aliases.find_topic(region, p.topic.as_str().as_bytes()) {
