@@ -444,3 +444,55 @@ fn limits_are_reason_codes_never_growth() {
     net.reconnect(2, &p);
     assert_eq!(net.events(2)[1..], ["msg q 0 q1", "msg q 1 q1"]);
 }
+
+#[test]
+fn a_restarted_broker_keeps_persistent_sessions_queues_and_retained_messages() {
+    for v in [Version::V311, Version::V5] {
+        let mut net = Net::new(Config::new());
+        let expiry = [Property::SessionExpiryInterval(600)];
+        let props = if v == Version::V5 { List::new(&expiry) } else { List::EMPTY };
+        let persistent = Connect { clean_start: false, properties: props, ..connect(v, "dev") };
+        net.join(1, &persistent);
+        let sub = SubscriptionOptions { qos: Qos::ExactlyOnce, ..SubscriptionOptions::default() };
+        net.subscribe(1, &[("cmd/#", sub)], &[]);
+        net.events(1);
+        net.cut(1);
+        net.join(2, &connect(v, "pub"));
+        net.publish(2, OutgoingMessage::new("cmd/a", b"queued").with_qos(Qos::ExactlyOnce));
+        net.publish(2, OutgoingMessage::new("state", b"on").with_retain(true));
+        net.cut(2);
+        // Restart: export, a new broker, import.
+        let bytes = net.broker.export(net.now);
+        let mut restarted: Broker<u32> = Broker::new(Config::new());
+        assert_eq!(restarted.import(net.now, &bytes), Ok(1), "{v:?}: the persistent session (the publisher's ended)");
+        assert_eq!((restarted.retained(), restarted.subscriptions()), (1, 1));
+        net.broker = restarted;
+        net.reconnect(1, &persistent);
+        assert_eq!(net.events(1)[1..], ["connected sp=true", "msg cmd/a queued q2"], "{v:?}");
+        net.join(3, &connect(v, "late"));
+        net.subscribe(3, &[("state", opts(Qos::AtMostOnce))], &[]);
+        assert_eq!(net.events(3)[2..], ["msg state on q0 retain"]);
+    }
+}
+
+#[test]
+fn import_refuses_garbage_without_panicking_or_changing_anything() {
+    let mut b: Broker<u32> = Broker::new(Config::new());
+    let good = b.export(Instant::ZERO);
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    for round in 0..5000usize {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let mut bytes = if round % 2 == 0 { good.clone() } else { b"MQBK\x01".to_vec() };
+        for i in 0..(s % 24) as usize {
+            bytes.push((s >> (i % 56)) as u8);
+        }
+        if let Some(x) = bytes.get_mut((s as usize) % 8) {
+            *x ^= (s >> 32) as u8;
+        }
+        let _ = b.import(Instant::ZERO, &bytes);
+    }
+    assert_eq!(b.import(Instant::ZERO, b"nope"), Err(mqtt_codec::broker::ImportError::UnknownFormat));
+    assert_eq!(b.import(Instant::ZERO, &good), Ok(0));
+}

@@ -40,11 +40,13 @@
 //! ```
 
 mod config;
+mod persist;
 mod route;
 mod session;
 mod slab;
 
 pub use config::Config;
+pub use persist::ImportError;
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};

@@ -212,6 +212,30 @@ impl<K: Copy + Ord, V> Trie<K, V> {
         self.by_key.get(&key).map_or(0, SortedMap::len)
     }
 
+    /// Calls `f` with each filter `key` subscribes to (as given to `subscribe`, with any
+    /// `$share/{group}/` prefix) and its value, in filter order; for persisting a session.
+    ///
+    /// ```
+    /// use mqtt_codec::topic::{TopicFilter, Trie};
+    /// let mut trie = Trie::new();
+    /// trie.subscribe(TopicFilter::new("b")?, 1u32, 2);
+    /// trie.subscribe(TopicFilter::new("$share/g/a")?, 1, 1);
+    /// let mut all = Vec::new();
+    /// trie.for_each_of(1, |f, v| all.push((f.to_string(), *v)));
+    /// assert_eq!(all, [("$share/g/a".to_string(), 1), ("b".to_string(), 2)]);
+    /// # Ok::<(), mqtt_codec::wire::Malformed>(())
+    /// ```
+    pub fn for_each_of(&self, key: K, mut f: impl FnMut(&str, &V)) {
+        let Some(filters) = self.by_key.get(&key) else { return };
+        filters.for_each(|filter, ()| {
+            if let Ok(tf) = TopicFilter::new(filter) {
+                if let Some(v) = self.get(tf, key) {
+                    f(filter, v);
+                }
+            }
+        });
+    }
+
     /// The value stored for `key`'s subscription on exactly `filter` (shared or not).
     ///
     /// ```
