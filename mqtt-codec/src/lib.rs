@@ -11,6 +11,8 @@
 //!   connection), poll-driven, on one session engine ([`session`]: QoS flows, Receive Maximum,
 //!   topic aliases, resume); `no_std` without `alloc`, all state in fixed tables and one
 //!   caller-provided byte store. [`client::Backoff`] spaces reconnect attempts.
+//! - [`broker`] (feature `alloc`): the broker core, many server connections routed through a
+//!   subscription [`topic::Trie`], with retained messages and sessions.
 //! - [`sim`] (feature `sim`): a virtual clock, a byte-stream link that delays and cuts, and a
 //!   driver for two machines.
 //! - Adapters behind features: `tokio-util` ([`codec::MqttCodec`]). A tokio driver for the
