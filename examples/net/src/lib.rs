@@ -3,11 +3,18 @@
 //!
 //! - [`driver`]: runs an `mqtt_codec` [`Client`](mqtt_codec::client::Client) over a tokio
 //!   `TcpStream`; the CLIs `mqtt-pub` and `mqtt-sub` (`src/bin/`) and the interop tests use it.
+//! - [`broker_loop`]: runs the sans-IO broker core [`mqtt_codec::broker::Broker`] over tokio
+//!   TCP listeners; the `mqtt-broker` binary parses flags and calls it, and tests start it on a
+//!   free port with [`broker_loop::Background`].
+//! - [`clients`]: finds the real clients the broker interop tests drive (`mosquitto_pub`,
+//!   `mosquitto_sub`, Python with paho-mqtt), with the same rule for a missing peer.
 //! - [`mosquitto`]: starts a private mosquitto broker on a free loopback port for one test, and
 //!   applies the project's rule for a missing peer (print why and skip outside CI, fail in CI,
 //!   where `CI=true`).
 
 #![forbid(unsafe_code)]
 
+pub mod broker_loop;
+pub mod clients;
 pub mod driver;
 pub mod mosquitto;

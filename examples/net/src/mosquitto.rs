@@ -52,6 +52,11 @@ pub struct Skip {
 }
 
 impl Skip {
+    /// A skip with this reason.
+    pub(crate) fn new(reason: String) -> Self {
+        Self { reason }
+    }
+
     /// What was looked for and where.
     pub fn reason(&self) -> &str {
         &self.reason
@@ -117,14 +122,8 @@ pub fn find() -> Result<PathBuf, Skip> {
 pub fn broker_or_skip(extra_config: &[&str]) -> Option<Broker> {
     let bin = match find() {
         Ok(bin) => bin,
-        Err(skip) if env::var("CI").as_deref() == Ok("true") => fail(format_args!(
-            "mosquitto not found, and CI=true, where interop tests must run (the CI script installs it): {skip}"
-        )),
         Err(skip) => {
-            // Straight to the process's stderr, not `eprintln!`: the test harness captures the
-            // macro's output and shows it only for failures, and a skip passes.
-            let test = thread::current().name().map(|n| format!(" ({n})")).unwrap_or_default();
-            let _ = writeln!(io::stderr(), "SKIP: mosquitto not found: {skip}{test}");
+            missing("mosquitto", &skip);
             return None;
         }
     };
@@ -132,6 +131,21 @@ pub fn broker_or_skip(extra_config: &[&str]) -> Option<Broker> {
         Ok(broker) => Some(broker),
         Err(e) => fail(format_args!("mosquitto at {} did not start: {e}", bin.display())),
     }
+}
+
+/// The rule for a missing peer: in CI (`CI=true`) panics, so the test fails; elsewhere prints
+/// `SKIP: <what> not found: <why> (<test>)` to stderr and returns, and the test returns early.
+#[track_caller]
+pub(crate) fn missing(what: &str, skip: &Skip) {
+    if env::var("CI").as_deref() == Ok("true") {
+        fail(format_args!(
+            "{what} not found, and CI=true, where interop tests must run (the CI script installs it): {skip}"
+        ));
+    }
+    // Straight to the process's stderr, not `eprintln!`: the test harness captures the macro's
+    // output and shows it only for failures, and a skip passes.
+    let test = thread::current().name().map(|n| format!(" ({n})")).unwrap_or_default();
+    let _ = writeln!(io::stderr(), "SKIP: {what} not found: {skip}{test}");
 }
 
 #[allow(
@@ -297,7 +311,7 @@ fn read_log(path: &Path) -> String {
     }
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     let Ok(meta) = fs::metadata(path) else { return false };
     #[cfg(unix)]
     {
