@@ -108,7 +108,7 @@ impl Pair {
 }
 
 fn machines(cr: &mut Criterion) {
-    println!("size_of: Client<Vec<u8>> (N = 16, A = 4) = {} bytes", size_of::<C>());
+    println!("size_of: Client<Vec<u8>> (N = 32, A = 4) = {} bytes", size_of::<C>());
     println!("size_of: ServerConnection<Vec<u8>> (N = 16, A = 4) = {} bytes", size_of::<S>());
     println!(
         "size_of: Client<Vec<u8>, 1, 0> = {}, Client<Vec<u8>, 17, 0> = {}: {} bytes per unit of N",

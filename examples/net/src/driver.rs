@@ -147,7 +147,7 @@ pub enum Event {
 }
 
 /// Runs one [`Client`] over a `TcpStream` (see the [module docs](self)).
-pub struct Driver<B = Vec<u8>, const N: usize = 16, const A: usize = 4> {
+pub struct Driver<B = Vec<u8>, const N: usize = 32, const A: usize = 4> {
     client: Client<B, N, A>,
     stream: Option<TcpStream>,
     /// The epoch of the client's [`Instant`]s.

@@ -137,7 +137,6 @@ fn qos_0_1_2_mosquitto_clients_both_versions() {
 }
 
 #[test]
-#[ignore = "broker bug: a 3.1.1 client with more than 16 QoS 2 messages awaiting PUBREL is closed with 0x93 Receive Maximum exceeded, which 3.1.1 does not have"]
 fn qos2_burst_with_20_in_flight_from_a_v311_client_mosquitto_clients() {
     let Some(m) = mosquitto_clients_or_skip() else { return };
     let b = start();

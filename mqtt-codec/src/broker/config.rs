@@ -34,7 +34,9 @@ pub struct Config {
     pub max_queued_bytes: usize,
     /// The longest Session Expiry Interval granted, in seconds (default one day).
     pub max_session_expiry: u32,
-    /// Bytes of each connection's store (default 16 KiB; see `server::Config` for the split).
+    /// Bytes of each connection's store (default 16 KiB: 8 KiB for packets received, 256 for
+    /// alias topics, 512 each for control packets and the will, the rest for messages sent;
+    /// see `server::Config`).
     pub connection_store_bytes: usize,
     /// Each connection's own configuration (timeouts, Receive Maximum, Maximum Packet Size,
     /// Topic Alias Maximum, store split).
@@ -54,7 +56,8 @@ impl Config {
             max_queued_bytes: 1 << 20,
             max_session_expiry: 86_400,
             connection_store_bytes: 16 * 1024,
-            connection: server::Config::new(),
+            // Packets up to about 8 KB, and 8 topic aliases for clients that send them.
+            connection: server::Config::new().with_store_split(8192, 256, 512, 512).with_topic_alias_maximum(8),
         }
     }
 

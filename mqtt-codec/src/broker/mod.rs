@@ -64,8 +64,10 @@ use crate::wire::{
     ReasonCode, Status, SubscriptionOptions, Version,
 };
 
-/// The connection type the broker keeps per client: 16 message slots, 8 topic aliases.
-pub type Connection = ServerConnection<Vec<u8>, 16, 8>;
+/// The connection type the broker keeps per client: 32 message slots (so 32 QoS 2 messages
+/// awaiting PUBREL from a 3.1.1 client, which has no Receive Maximum: libmosquitto and paho
+/// keep 20 in flight by default), 8 topic aliases.
+pub type Connection = ServerConnection<Vec<u8>, 32, 8>;
 
 /// A session's key in the trie and the tables (its index in the session slab).
 type SessionId = u32;
@@ -124,6 +126,8 @@ struct Conn<C> {
     closed: bool,
     /// In the ready queue.
     queued: bool,
+    /// Another connection took its session over: its close says so.
+    taken_over: bool,
     /// QoS 0 frames shared with other subscribers, written after what the engine has.
     frames: VecDeque<Arc<[u8]>>,
 }
@@ -256,6 +260,7 @@ impl<C: Copy + Ord> Broker<C> {
             session: None,
             closed: false,
             queued: false,
+            taken_over: false,
             frames: VecDeque::new(),
         });
         self.index.insert(conn, slot);
@@ -446,6 +451,7 @@ impl<C: Copy + Ord> Broker<C> {
                 if let Some(c) = self.conns.get_mut(slot) {
                     if !c.closed {
                         c.closed = true;
+                        let reason = if c.taken_over { CloseReason::SessionTakenOver } else { reason };
                         self.events.push_back(BrokerEvent::Closed { conn: c.id, reason });
                     }
                 }

@@ -102,6 +102,7 @@ impl<C: Copy + Ord> Broker<C> {
             let old = self.sessions.get(sid).and_then(|s| s.conn).filter(|&o| o != conn);
             if let Some(old) = old {
                 if let Some(c) = self.conns.get_mut(old) {
+                    c.taken_over = true;
                     if c.sc.version() == Version::V5 {
                         let _ = c.sc.disconnect(now, &super::takeover());
                     } else {

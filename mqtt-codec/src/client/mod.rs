@@ -82,7 +82,11 @@ pub struct StoreTooSmall;
 /// `B` is the byte store (`[u8; K]`, `&mut [u8]`, `Vec<u8>`); `N` the message slots (QoS 0/1/2
 /// publishes and SUBSCRIBE/UNSUBSCRIBE from the call until their outcome is polled; also the
 /// QoS 2 ids and acknowledgements it holds for the server); `A` the topic aliases per direction.
-pub struct Client<B, const N: usize = 16, const A: usize = 4> {
+///
+/// Under 3.1.1 the server learns no Receive Maximum: `N` must cover the QoS 2 messages it may
+/// have awaiting PUBREL (mosquitto's default `max_inflight_messages` is 20; the default `N`
+/// is 32). A server that exceeds it gets the connection closed.
+pub struct Client<B, const N: usize = 32, const A: usize = 4> {
     core: Core<B, N, A>,
     /// From the [`Config`]: the CONNACK and PINGRESP timeouts (ms), our Receive Maximum.
     connect_timeout_ms: u32,

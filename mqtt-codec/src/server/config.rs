@@ -41,6 +41,9 @@ pub struct Config {
     pub will_bytes: usize,
     /// Properties accepted per packet, and User Properties among them (defaults 64 and 32).
     pub max_properties: (u16, u16),
+    /// QoS 1/2 messages sent to a 3.1.1 client unacknowledged at most (default 16). 3.1.1 has
+    /// no Receive Maximum to learn the client's limit from; 5.0 clients announce theirs.
+    pub v311_window: u16,
 }
 
 impl Config {
@@ -60,6 +63,7 @@ impl Config {
             alias_bytes: 256,
             control_bytes: 512,
             will_bytes: 512,
+            v311_window: 16,
             max_properties: (64, 32),
         }
     }

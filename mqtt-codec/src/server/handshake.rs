@@ -20,7 +20,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> ServerConnect
         self.core.set_version(v);
         self.client = match v {
             Version::V5 => PeerLimits::from_properties(&c.properties),
-            Version::V311 => PeerLimits::DEFAULT,
+            // 3.1.1 has no Receive Maximum: send at most `v311_window` QoS 1/2 messages
+            // unacknowledged, which clients that keep a fixed table (ours: N) can take.
+            Version::V311 => PeerLimits { receive_maximum: self.config.v311_window, ..PeerLimits::DEFAULT },
         };
         self.keep_alive = c.keep_alive;
         self.clean_start = c.clean_start;

@@ -142,6 +142,9 @@ pub enum CloseReason {
     /// The transport closed under the machine (`connection_lost`).
     #[error("transport closed")]
     TransportClosed,
+    /// (broker) Another connection took the session over (`MQTT-3.1.4-3`; 5.0 DISCONNECT 0x8E).
+    #[error("session taken over")]
+    SessionTakenOver,
 }
 
 impl CloseReason {
@@ -152,6 +155,7 @@ impl CloseReason {
             Self::ProtocolError { reason, .. } => Some(reason),
             Self::KeepAliveTimeout => Some(ReasonCode::KeepAliveTimeout),
             Self::Local => Some(ReasonCode::Success),
+            Self::SessionTakenOver => Some(ReasonCode::SessionTakenOver),
             _ => None,
         }
     }

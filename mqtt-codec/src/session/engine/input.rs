@@ -75,8 +75,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
     /// QoS 2 ids held until PUBREL, and PUBACKs not yet written.
     fn check_receive_maximum(&self) -> Result<(), CloseReason> {
         let unacked = self.qos2.ids().len() + self.acks.iter().filter(|a| a.kind == PacketType::PubAck).count();
-        if unacked >= usize::from(self.own_receive_max) || self.qos2.is_full() {
+        if unacked >= usize::from(self.own_receive_max) {
             return Err(Self::protocol_error(ReasonCode::ReceiveMaximumExceeded, "MQTT-3.3.4-9"));
+        }
+        if self.qos2.is_full() {
+            // 3.1.1 has no Receive Maximum to tell the peer the table's size (`N`): more QoS 2
+            // messages awaiting PUBREL than it holds cannot be received exactly once.
+            return Err(Self::protocol_error(
+                ReasonCode::ReceiveMaximumExceeded,
+                "3.1.1: more QoS 2 messages awaiting PUBREL than the connection's N",
+            ));
         }
         Ok(())
     }
