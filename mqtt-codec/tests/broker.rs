@@ -550,3 +550,32 @@ fn publish_properties_are_forwarded_unchanged() {
     let want: Vec<String> = props.iter().map(|p| format!("{p:?}")).collect();
     assert_eq!(seen, Some(want), "5.0 §3.3.2.3: forwarded unchanged, in order");
 }
+
+#[test]
+fn a_full_retained_store_refuses_new_retained_messages_with_quota_exceeded() {
+    let mut net = Net::new(Config::new().with_max_retained(1));
+    net.join(1, &connect(Version::V5, "pub"));
+    net.join(2, &connect(Version::V5, "sub"));
+    net.subscribe(2, &[("r/#", opts(Qos::AtLeastOnce))], &[]);
+    net.events(2);
+    net.publish(1, OutgoingMessage::new("r/a", b"1").with_retain(true).with_qos(Qos::AtLeastOnce));
+    assert_eq!(net.broker.retained(), 1);
+    // The store is full: a new retained QoS 1 message is refused (5.0: PUBACK 0x97), not routed.
+    net.publish(1, OutgoingMessage::new("r/b", b"2").with_retain(true).with_qos(Qos::AtLeastOnce));
+    net.publish(1, OutgoingMessage::new("r/c", b"3").with_retain(true).with_qos(Qos::ExactlyOnce));
+    let ev = net.events(1);
+    assert_eq!(
+        ev[1..],
+        [
+            "PublishDropped { handle: PublishHandle(2), reason: Refused(QuotaExceeded) }",
+            "PublishDropped { handle: PublishHandle(3), reason: Refused(QuotaExceeded) }"
+        ],
+    );
+    assert_eq!(net.events(2), ["msg r/a 1 q1"]);
+    // Clearing makes room again.
+    net.publish(1, OutgoingMessage::new("r/a", b"").with_retain(true).with_qos(Qos::AtLeastOnce));
+    net.publish(1, OutgoingMessage::new("r/b", b"2").with_retain(true).with_qos(Qos::AtLeastOnce));
+    assert_eq!(net.events(1), Vec::<String>::new(), "the aliases the refused messages set still hold");
+    assert_eq!(net.broker.retained(), 1);
+    assert_eq!(net.events(2), ["msg r/a  q1", "msg r/b 2 q1"]);
+}

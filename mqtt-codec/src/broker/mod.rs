@@ -183,6 +183,8 @@ pub struct Broker<C> {
     trie: Trie<SessionId, SubData>,
     retained: BTreeMap<Box<str>, Stored>,
     retained_bytes: usize,
+    /// The connections refuse new retained messages (the store is full).
+    retain_refusing: bool,
     /// Connections that may have something to transmit.
     ready: VecDeque<Slot>,
     events: VecDeque<BrokerEvent<C>>,
@@ -206,6 +208,7 @@ impl<C: Copy + Ord> Broker<C> {
             trie: Trie::new(),
             retained: BTreeMap::new(),
             retained_bytes: 0,
+            retain_refusing: false,
             ready: VecDeque::new(),
             events: VecDeque::new(),
             share_turn: 0,
@@ -254,6 +257,9 @@ impl<C: Copy + Ord> Broker<C> {
             return Err(OpenError::TooManyConnections);
         };
         sc.handle_timeout(now); // starts the CONNECT timeout
+        if self.retain_refusing {
+            sc.refuse_new_retained(Some(ReasonCode::QuotaExceeded));
+        }
         let slot = self.conns.insert(Conn {
             id: conn,
             sc: Box::new(sc),

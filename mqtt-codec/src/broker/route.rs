@@ -181,18 +181,35 @@ impl<C: Copy + Ord> Broker<C> {
         if let Some(old) = self.retained.remove(topic) {
             self.retained_bytes = self.retained_bytes.saturating_sub(old.bytes.len());
         }
-        if clear {
-            return;
-        }
         let bytes = stored.bytes.len();
-        if self.retained.len() >= self.config.max_retained
+        if clear {
+            // Cleared: nothing to keep.
+        } else if self.retained.len() >= self.config.max_retained
             || self.retained_bytes + bytes > self.config.max_retained_bytes
         {
             self.dropped += 1;
-            return;
+        } else {
+            self.retained_bytes += bytes;
+            self.retained.insert(topic.into(), stored.clone());
         }
-        self.retained_bytes += bytes;
-        self.retained.insert(topic.into(), stored.clone());
+        self.update_retain_refusal();
+    }
+
+    /// A full retained store makes every connection refuse new 5.0 retained QoS 1/2 messages
+    /// with 0x97 Quota exceeded, so the publisher learns it (3.1.1 has no code to say it with:
+    /// those are delivered, not retained, and counted in `dropped`).
+    pub(super) fn update_retain_refusal(&mut self) {
+        let full =
+            self.retained.len() >= self.config.max_retained || self.retained_bytes >= self.config.max_retained_bytes;
+        if full != self.retain_refusing {
+            self.retain_refusing = full;
+            let code = full.then_some(crate::wire::ReasonCode::QuotaExceeded);
+            for slot in self.conns.indices() {
+                if let Some(c) = self.conns.get_mut(slot) {
+                    c.sc.refuse_new_retained(code);
+                }
+            }
+        }
     }
 
     /// Sends `q` to `sid`'s connection now if it takes it and nothing is queued before it;

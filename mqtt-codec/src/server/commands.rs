@@ -48,6 +48,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> ServerConnect
         self.core.publish(now, message)
     }
 
+    /// While `Some(code)`, a new 5.0 retained PUBLISH with a payload at QoS 1 or 2 is refused
+    /// with `code` (PUBACK or PUBREC; e.g. 0x97 Quota exceeded when the broker's retained store
+    /// is full) and not handed on; `None` takes them again. 3.1.1 has no reason code to say it:
+    /// its messages are taken as usual.
+    ///
+    /// ```
+    /// # use mqtt_codec::server::{Config, ServerConnection};
+    /// use mqtt_codec::wire::ReasonCode;
+    /// # let mut s: ServerConnection<Vec<u8>> = ServerConnection::new(Config::new(), vec![0; 8192]).unwrap();
+    /// s.refuse_new_retained(Some(ReasonCode::QuotaExceeded));
+    /// s.refuse_new_retained(None);
+    /// ```
+    pub fn refuse_new_retained(&mut self, code: Option<ReasonCode>) {
+        self.core.retain_refusal = code;
+    }
+
     /// Queues SUBACK for the SUBSCRIBE with `packet_id`: one reason code per subscription, in
     /// order (Granted QoS 0-2 or an error; under 3.1.1 only those and 0x80 Unspecified error,
     /// 3.1.1 §3.9.3).

@@ -106,6 +106,34 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             }
         }
         let extra = resolved.map_or(0, |(_, len)| len);
+        // A new retained message the application cannot keep (5.0): refused with its code
+        // (PUBACK, or PUBREC, which ends the exchange: 5.0 §4.3.3, `MQTT-4.4.0-2`), not
+        // delivered; a duplicate of a QoS 2 message already taken goes on as usual.
+        let refusable = self.version == Version::V5 && p.retain && !p.payload.is_empty();
+        if let (Some(code), true) = (self.retain_refusal, refusable) {
+            let refused = match p.qos {
+                QosPid::AtMostOnce => None,
+                QosPid::AtLeastOnce(id) => Some(Ack { kind: PacketType::PubAck, reason: code.value(), pid: id.get() }),
+                QosPid::ExactlyOnce(id) if !self.qos2.contains(id.get()) => {
+                    Some(Ack { kind: PacketType::PubRec, reason: code.value(), pid: id.get() })
+                }
+                QosPid::ExactlyOnce(_) => None,
+            };
+            if let Some(ack) = refused {
+                if self.acks.is_full() {
+                    return Ok(Flow::Blocked);
+                }
+                // The alias this PUBLISH sets holds even though the message is refused: the
+                // sender uses it next (5.0 §3.3.2.3.4).
+                if let (Some(a), false) = (alias, p.topic.is_empty()) {
+                    if !self.set_inbound_alias(a, p.topic.as_str().as_bytes()) {
+                        return Err(Self::protocol_error(ReasonCode::ImplementationSpecificError, "alias store full"));
+                    }
+                }
+                self.acks.push(ack);
+                return Ok(Flow::Taken);
+            }
+        }
         let needs_event;
         match p.qos {
             QosPid::AtMostOnce => needs_event = true,

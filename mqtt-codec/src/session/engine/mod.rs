@@ -78,6 +78,9 @@ pub(crate) struct Core<B, const N: usize, const A: usize> {
     /// Receive Maximum we announced (5.0): new QoS 1/2 messages the peer may have
     /// unacknowledged towards us; `u16::MAX` under 3.1.1 (the tables' capacity still applies).
     pub(crate) own_receive_max: u16,
+    /// (5.0) New retained messages with a payload are refused with this code (the application's
+    /// retained store is full).
+    pub(crate) retain_refusal: Option<ReasonCode>,
     /// Options for decoding the peer's packets.
     pub(crate) decode_opts: DecodeOptions,
     /// A session is up on the current connection: acknowledgements and slots may be sent.
@@ -127,6 +130,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize, const A: usize> Core<B, N, A>
             peer: PeerLimits::DEFAULT,
             own_alias_max: 0,
             own_receive_max: u16::MAX,
+            retain_refusal: None,
             decode_opts,
             online: false,
             inflight: 0,
