@@ -13,7 +13,8 @@ use crate::server;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Open connections (default 1024); one more is refused at `connection_opened`.
+    /// Open connections (default 1024); one more is refused at `connection_opened`, before
+    /// its CONNECT: accepting it to send a CONNACK would spend what the limit protects.
     pub max_connections: usize,
     /// Sessions, connected or kept for a reconnect (default 4096); a CONNECT that would create
     /// one more gets CONNACK 0x97 Quota exceeded (5.0) / 3 Server unavailable (3.1.1).
@@ -21,14 +22,16 @@ pub struct Config {
     /// Subscriptions per session (default 64); more get SUBACK 0x97 Quota exceeded (5.0) /
     /// 0x80 (3.1.1).
     pub max_subscriptions_per_session: usize,
-    /// Retained messages (default 10,000) and their bytes (default 16 MiB); a new retained
-    /// topic over either is not retained (the message is still delivered).
+    /// Retained messages (default 10,000) and their bytes (default 16 MiB). While the store is
+    /// full, new 5.0 retained QoS 1/2 messages are refused with PUBACK/PUBREC 0x97 Quota
+    /// exceeded; QoS 0 and 3.1.1 ones (no reason code to tell) are delivered, not retained, and
+    /// counted in `Broker::dropped`.
     pub max_retained: usize,
     /// Bytes of all retained messages.
     pub max_retained_bytes: usize,
     /// Messages queued per session (while it is offline or its window is full; default 1000)
     /// and their bytes (default 1 MiB); past either, new messages for it are dropped and
-    /// counted.
+    /// counted (no packet exists to tell an offline subscriber).
     pub max_queued_messages: usize,
     /// Bytes of the messages queued per session.
     pub max_queued_bytes: usize,
