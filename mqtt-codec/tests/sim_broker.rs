@@ -2,7 +2,7 @@
 //! `sim::Link` that delays the byte stream, splits it and cuts it at random points. Clients keep
 //! persistent sessions and reconnect after a backoff on a new connection id.
 //!
-//! Per seed: 3 subscribers on `t/#` (QoS 2) and 3 publishers, each publishing 100 messages
+//! Per seed: 8 subscribers on `t/#` (QoS 2) and 8 publishers, each publishing 60 messages
 //! (QoS 1 and 2 alternating) on its own topic and, at the end, one retained message. Checked:
 //! every QoS 1 message reaches every subscriber at least once, every QoS 2 message exactly once,
 //! first deliveries per publisher in order; the broker dropped nothing and keeps one retained
@@ -24,9 +24,9 @@ use mqtt_codec::time::Instant;
 use mqtt_codec::topic::TopicFilter;
 use mqtt_codec::wire::{Connect, List, Property, Protocol, Qos, Subscription, Version};
 
-const SUBSCRIBERS: usize = 3;
-const PUBLISHERS: usize = 3;
-const MESSAGES: u32 = 100;
+const SUBSCRIBERS: usize = 8;
+const PUBLISHERS: usize = 8;
+const MESSAGES: u32 = 60;
 
 type C = Client<Vec<u8>, 16, 4>;
 
@@ -56,7 +56,7 @@ fn qos_of(seq: u32) -> Qos {
 
 fn run(seed: u64) -> Result<(u64, u64), String> {
     let fail = |now: Instant, what: String| Err(format!("SIM_SEED={seed} at {} ms: {what}", now.as_millis()));
-    let config = Config::new().with_max_connections(64).with_max_sessions(16);
+    let config = Config::new().with_max_connections(64).with_max_sessions(32);
     let mut broker: Broker<u64> = Broker::new(config);
     let mut rng = Rng::new(seed ^ 0xB40C);
     let link = LinkConfig {
@@ -247,7 +247,7 @@ fn run(seed: u64) -> Result<(u64, u64), String> {
             if broker.dropped() != 0 || broker.retained() != PUBLISHERS {
                 return fail(now, format!("dropped {}, retained {}", broker.dropped(), broker.retained()));
             }
-            if broker.sessions() > 16 || broker.connections() > 64 {
+            if broker.sessions() > 32 || broker.connections() > 64 {
                 return fail(now, "limits".into());
             }
             return Ok((cuts, step));
