@@ -525,10 +525,10 @@ impl<C: Copy + Ord> Broker<C> {
 
 /// A connection's session state (messages in flight, QoS 2 ids), exported for a resume.
 fn export(sc: &Connection) -> Option<Vec<u8>> {
-    let mut saved = alloc::vec![0u8; 64 * 1024];
-    let n = sc.export_session(&mut saved).ok()?;
-    saved.truncate(n);
-    Some(saved)
+    let mut scratch = alloc::vec![0u8; 64 * 1024];
+    let n = sc.export_session(&mut scratch).ok()?;
+    // A copy of exactly the bytes: an offline session must not keep the 64 KiB scratch.
+    Some(scratch.get(..n)?.to_vec())
 }
 
 /// An owned copy of what a connection event asks the broker to do.
