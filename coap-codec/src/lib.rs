@@ -65,9 +65,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod endpoint;
 #[cfg(feature = "http")]
 pub mod http_map;
 pub mod link_format;
+mod rand;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod time;
 pub mod uri;
 pub mod wire;

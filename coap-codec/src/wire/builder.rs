@@ -60,6 +60,16 @@ pub struct MessageBuilder<'a, const N: usize = 16> {
     payload: &'a [u8],
 }
 
+/// The TKL nibble and the extended-length bytes for a token of `n` bytes (RFC 8974 §2.1).
+#[inline]
+const fn token_header(n: usize) -> (u8, usize) {
+    match n {
+        0..=8 => (n as u8, 0),
+        13..=268 => (13, 1),
+        _ => (14, 2),
+    }
+}
+
 /// Bytes an option takes with this delta and value length (RFC 7252 §3.1).
 const fn option_len(delta: usize, len: usize) -> usize {
     1 + ext_len(delta) + ext_len(len) + len
@@ -209,19 +219,16 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         self.options.get(..self.count).unwrap_or(&[])
     }
 
-    #[inline]
-    fn token_header(&self) -> (u8, usize) {
-        match self.token.len() {
-            n @ 0..=8 => (n as u8, 0),
-            13..=268 => (13, 1),
-            _ => (14, 2),
-        }
-    }
-
     /// The exact encoded size.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        4 + self.token_header().1 + self.token.len() + self.body_len()
+        self.encoded_len_with_token(self.token.len())
+    }
+
+    /// The encoded size with a token of `n` bytes instead of the builder's.
+    #[inline]
+    pub(crate) fn encoded_len_with_token(&self, n: usize) -> usize {
+        4 + token_header(n).1 + n + self.body_len()
     }
 
     /// Bytes of the options, payload marker and payload: what follows the token in every
@@ -246,20 +253,36 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
     /// [`EncodeError::BufferTooSmall`].
     #[inline]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
-        let need = self.encoded_len();
+        self.encode_as(self.message_type, self.message_id, self.token, out)
+    }
+
+    /// [`encode`](Self::encode) with this type, message id and token instead of the builder's
+    /// (the endpoint owns those three).
+    #[inline]
+    pub(crate) fn encode_as(
+        &self,
+        message_type: MessageType,
+        message_id: MessageId,
+        token: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        if matches!(token.len(), 9..=12) || token.len() > 65_804 {
+            return Err(EncodeError::TokenTooLong(token.len()));
+        }
+        let need = self.encoded_len_with_token(token.len());
         let Some(out) = out.get_mut(..need) else { return Err(EncodeError::BufferTooSmall { required: need }) };
-        let (tkl, ext) = self.token_header();
-        let [id_hi, id_lo] = self.message_id.0.to_be_bytes();
+        let (tkl, ext) = token_header(token.len());
+        let [id_hi, id_lo] = message_id.0.to_be_bytes();
         if let Some(header) = out.first_chunk_mut::<4>() {
-            *header = [0x40 | ((self.message_type as u8) << 4) | tkl, self.code.0, id_hi, id_lo];
+            *header = [0x40 | ((message_type as u8) << 4) | tkl, self.code.0, id_hi, id_lo];
         }
         let mut w = Writer { out, pos: 4 };
         match ext {
-            1 => w.put(&[(self.token.len() - 13) as u8]),
-            2 => w.put(&((self.token.len() - 269) as u16).to_be_bytes()),
+            1 => w.put(&[(token.len() - 13) as u8]),
+            2 => w.put(&((token.len() - 269) as u16).to_be_bytes()),
             _ => {}
         }
-        w.put(self.token);
+        w.put(token);
         self.write_body(&mut w);
         Ok(need)
     }

@@ -1,0 +1,389 @@
+//! The endpoint's state besides its tables, and the helpers every part shares: message ids,
+//! tokens, the dedup hash table, the transmit and event queues.
+
+use core::hash::{Hash, Hasher as _};
+use core::time::Duration;
+
+use super::bytes::{Arena, Ring, OWNED, QUEUED};
+use super::storage::{DState, DedupSlot, EKind, EventSlot, ExchangeSlot, Parts, Tx, TxSlot, XState, NONE};
+use super::{Config, Table};
+use crate::rand::{Hasher, Rand};
+use crate::time::Instant;
+
+/// Everything but the tables (which live in the caller's [`Storage`](super::Storage)).
+#[derive(Debug, Clone)]
+pub(crate) struct Core {
+    pub(crate) config: Config,
+    pub(crate) rand: Rand,
+    pub(crate) next_message_id: u16,
+    /// When each block of 4,096 message ids was last used (RFC 7252 §4.4: an id is not reused
+    /// within EXCHANGE_LIFETIME), and which blocks were used at all.
+    pub(crate) id_blocks: [Instant; 16],
+    pub(crate) id_blocks_used: u16,
+    /// Submission counter (NSTART queue order).
+    pub(crate) seq: u32,
+    pub(crate) arena: Arena,
+    pub(crate) cache: Ring,
+    pub(crate) rx: Ring,
+    /// The dedup table is a FIFO (entries share a lifetime, so the oldest expires first).
+    pub(crate) dedup_tail: u32,
+    pub(crate) dedup_len: u32,
+    /// Entries from the tail already past the auto-ACK scan.
+    pub(crate) ack_cursor: u32,
+    pub(crate) tx_head: u32,
+    pub(crate) tx_len: u32,
+    pub(crate) ev_head: u32,
+    pub(crate) ev_len: u32,
+    /// The receive chunk of the event `poll_event` returned last (freed on the next call).
+    pub(crate) shown: u32,
+    pub(crate) echo_key: u64,
+}
+
+/// A token of at most 8 bytes as a fixed array and its length (longer ones are cut; the
+/// endpoint refuses them before this is reached).
+pub(crate) fn short_token(token: &[u8]) -> ([u8; 8], u8) {
+    let mut t = [0; 8];
+    let n = token.len().min(8);
+    if let (Some(dst), Some(src)) = (t.get_mut(..n), token.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    (t, n as u8)
+}
+
+/// `slot` of a hash bucket: multiply-shift over the table size.
+fn bucket<P: Hash>(peer: &P, message_id: u16, len: usize) -> usize {
+    let mut h = Hasher(0x243F_6A88_85A3_08D3);
+    peer.hash(&mut h);
+    h.write_u16(message_id);
+    ((u128::from(h.finish()) * len as u128) >> 64) as usize
+}
+
+impl Core {
+    pub(crate) fn new(config: Config) -> Self {
+        let mut rand = Rand::new(config.seed);
+        // RFC 7252 §4.4: the initial message id SHOULD be randomised.
+        let next_message_id = rand.next_u64() as u16;
+        let echo_key = rand.next_u64();
+        Self {
+            config,
+            rand,
+            next_message_id,
+            id_blocks: [Instant::ZERO; 16],
+            id_blocks_used: 0,
+            seq: 0,
+            arena: Arena::default(),
+            cache: Ring::default(),
+            rx: Ring::default(),
+            dedup_tail: 0,
+            dedup_len: 0,
+            ack_cursor: 0,
+            tx_head: 0,
+            tx_len: 0,
+            ev_head: 0,
+            ev_len: 0,
+            shown: NONE,
+            echo_key,
+        }
+    }
+
+    /// The next message id, or `None` when its block of 4,096 ids was last used less than
+    /// EXCHANGE_LIFETIME ago (RFC 7252 §4.4). One counter serves every peer, so no peer sees
+    /// an id twice within EXCHANGE_LIFETIME.
+    pub(crate) fn message_id(&mut self, now: Instant) -> Option<u16> {
+        let id = self.next_message_id;
+        let block = usize::from(id >> 12);
+        let bit = 1u16 << block;
+        let last = self.id_blocks.get(block).copied()?;
+        if id & 0x0FFF == 0 || self.id_blocks_used & bit == 0 {
+            // Entering a block: every id in it must be out of use.
+            if self.id_blocks_used & bit != 0 && now - last < self.config.params.exchange_lifetime() {
+                return None;
+            }
+        }
+        self.id_blocks_used |= bit;
+        if let Some(b) = self.id_blocks.get_mut(block) {
+            *b = now;
+        }
+        self.next_message_id = id.wrapping_add(1);
+        Some(id)
+    }
+
+    /// A fresh random token of `config.token_len` bytes not in use with `peer`.
+    pub(crate) fn token<P: Copy + Eq>(&mut self, exchanges: &[ExchangeSlot<P>], peer: P) -> ([u8; 8], u8) {
+        let len = self.config.token_len.clamp(1, 8);
+        loop {
+            let t = self.rand.next_u64().to_le_bytes();
+            let tok = t.get(..usize::from(len)).unwrap_or(&[]);
+            if !exchanges.iter().any(|e| e.state != XState::Free && e.peer == Some(peer) && e.token() == tok) {
+                return (t, len);
+            }
+        }
+    }
+
+    /// The initial retransmission timeout: uniform in [ACK_TIMEOUT, ACK_TIMEOUT ×
+    /// ACK_RANDOM_FACTOR] (RFC 7252 §4.2), in milliseconds.
+    pub(crate) fn initial_timeout(&mut self, params: &super::TransmissionParameters) -> u32 {
+        let base = params.ack_timeout.as_millis() as u64;
+        let spread = base * u64::from(params.random_factor() - 1000) / 1000;
+        u32::try_from(base + self.rand.up_to(spread)).unwrap_or(u32::MAX)
+    }
+
+    // ---- dedup table ----
+
+    /// The entry for (peer, message id) that has not expired.
+    pub(crate) fn dedup_find<P: Copy + Eq + Hash>(
+        &self,
+        d: &[DedupSlot<P>],
+        peer: P,
+        message_id: u16,
+        now: Instant,
+    ) -> Option<usize> {
+        let b = bucket(&peer, message_id, d.len());
+        let mut i = d.get(b)?.bucket;
+        while let Some(s) = d.get(i as usize) {
+            if s.peer == Some(peer) && s.message_id == message_id && s.state != DState::Free && s.expires > now {
+                return Some(i as usize);
+            }
+            i = s.next;
+        }
+        None
+    }
+
+    /// Drops expired entries from the tail, then reports whether one more fits.
+    pub(crate) fn dedup_room<P: Copy + Eq + Hash>(&mut self, p: &mut Parts<'_, P>, now: Instant) -> bool {
+        let cap = p.dedup.len() as u32;
+        while self.dedup_len > 0 {
+            let t = self.dedup_tail as usize;
+            let Some(s) = p.dedup.get(t) else { break };
+            if s.expires > now {
+                break;
+            }
+            self.dedup_remove(p, t);
+            self.dedup_tail = (self.dedup_tail + 1) % cap.max(1);
+            self.dedup_len -= 1;
+            self.ack_cursor = self.ack_cursor.saturating_sub(1);
+        }
+        self.dedup_len < cap
+    }
+
+    /// Unlinks entry `i` from its bucket and frees its cache chunk.
+    fn dedup_remove<P: Copy + Eq + Hash>(&mut self, p: &mut Parts<'_, P>, i: usize) {
+        let Some(&s) = p.dedup.get(i) else { return };
+        if s.cache != NONE {
+            self.cache.release(p.cache, s.cache, OWNED);
+        }
+        if let Some(peer) = s.peer {
+            let b = bucket(&peer, s.message_id, p.dedup.len());
+            let mut prev: Option<usize> = None;
+            let mut at = p.dedup.get(b).map_or(NONE, |x| x.bucket);
+            while at != NONE && at as usize != i {
+                prev = Some(at as usize);
+                at = p.dedup.get(at as usize).map_or(NONE, |x| x.next);
+            }
+            if at != NONE {
+                match prev {
+                    None => {
+                        if let Some(h) = p.dedup.get_mut(b) {
+                            h.bucket = s.next;
+                        }
+                    }
+                    Some(pi) => {
+                        if let Some(ps) = p.dedup.get_mut(pi) {
+                            ps.next = s.next;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = p.dedup.get_mut(i) {
+            let bucket = e.bucket;
+            *e = DedupSlot { bucket, generation: s.generation.wrapping_add(1), ..DedupSlot::EMPTY };
+        }
+    }
+
+    /// Records (peer, message id) at the head of the FIFO; the caller checked
+    /// [`dedup_room`](Self::dedup_room).
+    pub(crate) fn dedup_insert<P: Copy + Eq + Hash>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        peer: P,
+        message_id: u16,
+        expires: Instant,
+        state: DState,
+        flags: u8,
+    ) -> Option<usize> {
+        let cap = p.dedup.len() as u32;
+        if self.dedup_len >= cap {
+            return None;
+        }
+        let i = ((self.dedup_tail + self.dedup_len) % cap) as usize;
+        let b = bucket(&peer, message_id, p.dedup.len());
+        let head = p.dedup.get(b)?.bucket;
+        let s = p.dedup.get_mut(i)?;
+        *s = DedupSlot {
+            peer: Some(peer),
+            expires,
+            cache: NONE,
+            bucket: s.bucket,
+            next: head,
+            message_id,
+            generation: s.generation,
+            state,
+            flags,
+            no_response: 0,
+        };
+        p.dedup.get_mut(b)?.bucket = i as u32;
+        self.dedup_len += 1;
+        Some(i)
+    }
+
+    /// When the entry at the auto-ACK cursor needs its empty ACK, after moving the cursor past
+    /// entries that need none.
+    pub(crate) fn advance_ack_cursor<P>(&mut self, d: &[DedupSlot<P>]) {
+        let cap = d.len() as u32;
+        while self.ack_cursor < self.dedup_len {
+            let i = ((self.dedup_tail + self.ack_cursor) % cap) as usize;
+            match d.get(i) {
+                Some(s) if s.state == DState::Pending && s.flags & super::storage::F_CON != 0 => return,
+                _ => self.ack_cursor += 1,
+            }
+        }
+    }
+
+    /// The auto-ACK deadline of the entry at the cursor, if it is a pending CON.
+    pub(crate) fn ack_deadline<P>(&self, d: &[DedupSlot<P>]) -> Option<(usize, Instant)> {
+        let delay = self.config.auto_ack?;
+        if self.ack_cursor >= self.dedup_len || d.is_empty() {
+            return None;
+        }
+        let i = ((self.dedup_tail + self.ack_cursor) as usize) % d.len();
+        let s = d.get(i)?;
+        if s.state != DState::Pending || s.flags & super::storage::F_CON == 0 {
+            return None;
+        }
+        let received = s.expires.as_millis().saturating_sub(self.config.dedup_lifetime.as_millis() as u64);
+        Some((i, Instant::from_millis(received) + delay))
+    }
+
+    // ---- transmit queue ----
+
+    /// Queues a datagram; `false` when the queue is full (the datagram is dropped, as the
+    /// network might have done: the peer's retransmission recovers it).
+    pub(crate) fn push_tx<P: Copy>(&mut self, t: &mut [TxSlot<P>], to: P, what: Tx) -> bool {
+        let cap = t.len() as u32;
+        if self.tx_len >= cap {
+            return false;
+        }
+        let i = ((self.tx_head + self.tx_len) % cap) as usize;
+        if let Some(s) = t.get_mut(i) {
+            *s = TxSlot { to: Some(to), what };
+            self.tx_len += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Queues the first `len` bytes of cache chunk `offset` for `to` (marks it queued).
+    pub(crate) fn send_cached<P: Copy>(&mut self, p: &mut Parts<'_, P>, to: P, offset: u32, len: usize) -> bool {
+        let len = u16::try_from(len).unwrap_or(u16::MAX);
+        if self.push_tx(p.transmit, to, Tx::Cached { offset, len }) {
+            Ring::set(p.cache, offset, QUEUED);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Writes `msg` into a new cache chunk with `flags` and returns its offset.
+    pub(crate) fn cache_bytes<P>(&mut self, p: &mut Parts<'_, P>, len: usize, flags: u8) -> Result<u32, Table> {
+        self.cache.alloc(p.cache, len, flags).ok_or(Table::Cache)
+    }
+
+    // ---- event queue ----
+
+    /// Room for one more event (and `bytes` of message).
+    pub(crate) fn event_room<P>(&self, p: &Parts<'_, P>, bytes: Option<usize>) -> Result<(), Table> {
+        if self.ev_len as usize >= p.events.len() {
+            return Err(Table::Events);
+        }
+        if let Some(n) = bytes {
+            // The ring needs the chunk plus its header contiguous; a conservative check.
+            if self.rx.used(p.receive.len()) + 2 * (n + 3) > p.receive.len() {
+                return Err(Table::Receive);
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues an event; `message` is copied into the receive ring.
+    pub(crate) fn push_event<P: Copy>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        from: P,
+        kind: EKind,
+        slot: u16,
+        generation: u16,
+        message: Option<&[u8]>,
+    ) -> Result<(), Table> {
+        let cap = p.events.len() as u32;
+        if self.ev_len >= cap {
+            return Err(Table::Events);
+        }
+        let chunk = match message {
+            Some(m) => {
+                let at = self.rx.alloc(p.receive, m.len(), OWNED).ok_or(Table::Receive)?;
+                self.rx.get_mut(p.receive, at).copy_from_slice(m);
+                at
+            }
+            None => NONE,
+        };
+        let i = ((self.ev_head + self.ev_len) % cap) as usize;
+        if let Some(s) = p.events.get_mut(i) {
+            *s = EventSlot { from: Some(from), kind, slot, generation, message: chunk };
+            self.ev_len += 1;
+        }
+        Ok(())
+    }
+
+    /// Frees the message of the event shown last.
+    pub(crate) fn release_shown<P>(&mut self, p: &mut Parts<'_, P>) {
+        if self.shown != NONE {
+            self.rx.release(p.receive, self.shown, OWNED);
+            self.shown = NONE;
+        }
+    }
+
+    // ---- exchanges ----
+
+    /// Frees the arena bytes of exchange `i` (compacting the arena: later offsets move down).
+    pub(crate) fn free_message<P: Copy>(&mut self, p: &mut Parts<'_, P>, i: usize) {
+        let Some(&e) = p.exchanges.get(i) else { return };
+        if e.len > 0 {
+            self.arena.free(p.store, e.offset, e.len);
+            for x in p.exchanges.iter_mut() {
+                if x.state != XState::Free && x.offset > e.offset {
+                    x.offset -= e.len;
+                }
+            }
+        }
+        if let Some(x) = p.exchanges.get_mut(i) {
+            x.len = 0;
+            x.offset = 0;
+        }
+    }
+
+    /// Frees exchange `i` (its message and its slot; the generation moves on).
+    pub(crate) fn free_exchange<P: Copy>(&mut self, p: &mut Parts<'_, P>, i: usize) {
+        self.free_message(p, i);
+        if let Some(x) = p.exchanges.get_mut(i) {
+            let generation = x.generation.wrapping_add(1);
+            *x = ExchangeSlot { generation, ..ExchangeSlot::EMPTY };
+        }
+    }
+
+    /// `now + ms`.
+    pub(crate) fn after(now: Instant, ms: u32) -> Instant {
+        now + Duration::from_millis(u64::from(ms))
+    }
+}

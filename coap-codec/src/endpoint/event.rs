@@ -1,0 +1,257 @@
+//! What the endpoint tells the application ([`Event`]), the handles it tracks, and the typed
+//! errors of its commands and input.
+
+use crate::wire::{DecodeError, EncodeError, Message, OptionNumber};
+
+/// A request this endpoint sent (or queued), until its final response, timeout or cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestHandle {
+    pub(crate) slot: u16,
+    pub(crate) generation: u16,
+}
+
+/// A received request the application answers with [`respond`](super::Endpoint::respond).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResponseHandle {
+    pub(crate) slot: u16,
+    pub(crate) generation: u16,
+}
+
+/// A registered observer of one of the application's resources (RFC 7641 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObserverHandle {
+    pub(crate) slot: u16,
+    pub(crate) generation: u16,
+}
+
+/// Why an observer was removed (RFC 7641 §3.6, §4.2, §4.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObserverRemoval {
+    /// The client answered a notification with RST (RFC 7641 §3.6).
+    Reset,
+    /// A CON notification was never acknowledged (RFC 7641 §4.5).
+    TimedOut,
+    /// The client sent a GET with Observe 1 (RFC 7641 §3.6), or registered again with the same
+    /// token (the new registration replaces the old, RFC 7641 §4.1).
+    Deregistered,
+}
+
+/// The next thing the application must know. Borrowed data stays valid until the next
+/// `&mut self` call on the endpoint.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a, P> {
+    /// A request to answer with [`respond`](super::Endpoint::respond) (after
+    /// [`accept`](super::Endpoint::accept) for a separate response, or
+    /// [`observe`](super::Endpoint::observe) to register an observer). Processed once however
+    /// often it arrives (RFC 7252 §4.5).
+    RequestReceived {
+        /// Answer with this.
+        handle: ResponseHandle,
+        /// Who sent it.
+        from: P,
+        /// The request.
+        request: Message<&'a [u8]>,
+    },
+    /// The response to one of our requests: final, or the first one of an Observe
+    /// registration (then notifications follow until [`cancel`](super::Endpoint::cancel)).
+    ResponseReceived {
+        /// The request it answers.
+        request: RequestHandle,
+        /// Who sent it.
+        from: P,
+        /// The response.
+        response: Message<&'a [u8]>,
+        /// The observation is established: notifications follow.
+        observing: bool,
+    },
+    /// A notification fresher than the last (RFC 7641 §3.4); stale ones are dropped.
+    NotificationReceived {
+        /// The registration.
+        request: RequestHandle,
+        /// Who sent it.
+        from: P,
+        /// The notification.
+        notification: Message<&'a [u8]>,
+    },
+    /// A CON request was never acknowledged (MAX_RETRANSMIT retransmissions) or no response
+    /// came within the response timeout (RFC 7252 §4.2).
+    RequestTimedOut {
+        /// The request.
+        request: RequestHandle,
+        /// Its destination.
+        peer: P,
+    },
+    /// The peer answered our request with RST (RFC 7252 §4.2).
+    RequestReset {
+        /// The request.
+        request: RequestHandle,
+        /// The peer.
+        peer: P,
+    },
+    /// The peer answered a CoAP ping (RFC 7252 §4.3).
+    PongReceived {
+        /// The ping.
+        request: RequestHandle,
+        /// The peer.
+        peer: P,
+    },
+    /// An observer is gone.
+    ObserverRemoved {
+        /// The observer.
+        observer: ObserverHandle,
+        /// Its address.
+        peer: P,
+        /// Why.
+        reason: ObserverRemoval,
+    },
+    /// A separate CON response was never acknowledged.
+    ResponseNotAcknowledged {
+        /// Its destination.
+        peer: P,
+    },
+}
+
+/// Which bounded table or store refused something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Open exchanges.
+    Exchanges,
+    /// Deduplication entries.
+    Dedup,
+    /// Observers.
+    Observers,
+    /// Datagrams waiting to go out.
+    Transmit,
+    /// Events waiting for the application.
+    Events,
+    /// Bytes for open exchanges' messages.
+    Store,
+    /// Bytes for cached answers.
+    Cache,
+    /// Bytes for received messages in events.
+    Receive,
+}
+
+/// Why a datagram led to no event. Where RFC 7252 prescribes an answer (RST, a cached
+/// response, 4.02) it is already queued for `poll_transmit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Discarded {
+    /// Not a well-formed message; a CON got RST (RFC 7252 §4.2), the rest silence (§4.3).
+    #[error("malformed: {0}")]
+    Malformed(DecodeError),
+    /// A duplicate (RFC 7252 §4.5): a CON got the cached answer again, a NON was ignored.
+    #[error("duplicate of a message already processed (RFC 7252 §4.5)")]
+    Duplicate,
+    /// An ACK, RST or response that matches nothing we sent: silence, except a CON or NON
+    /// response, which gets RST (RFC 7252 §4.2, §4.3, §5.3.2).
+    #[error("matches no open exchange")]
+    Unmatched,
+    /// A request with an unrecognised or malformed critical option: 4.02 Bad Option to a CON,
+    /// silence to a NON (RFC 7252 §5.4.1).
+    #[error("unrecognised critical option {0} (RFC 7252 §5.4.1)")]
+    BadOption(OptionNumber),
+    /// A message of a type that cannot carry it (an ACK or RST with a request, a NON Empty
+    /// message): silently rejected (RFC 7252 §4.2, §4.3).
+    #[error("message type cannot carry this code (RFC 7252 §4.2, §4.3)")]
+    Rejected,
+    /// A token longer than 8 bytes (RFC 8974 extended tokens), which this endpoint does not
+    /// support: handled as a format error, RST to a CON (RFC 8974 §2.2.1).
+    #[error("extended token not supported (RFC 8974 §2.2.1)")]
+    ExtendedToken,
+    /// An Observe notification older than the last one (RFC 7641 §3.4); a CON one is still
+    /// acknowledged.
+    #[error("stale notification (RFC 7641 §3.4)")]
+    StaleNotification,
+    /// A table or store is full: nothing was recorded and nothing answered, so the peer's
+    /// retransmission gets another chance once the application drains events.
+    #[error("{0:?} full")]
+    Full(Table),
+}
+
+/// Why [`request`](super::Endpoint::request) or [`ping`](super::Endpoint::ping) refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Every exchange slot is in use.
+    #[error("exchange table full")]
+    ExchangesFull,
+    /// The message does not fit in the exchange store.
+    #[error("exchange store full")]
+    StoreFull,
+    /// [`Config::nstart_queue`](super::Config::nstart_queue) requests already wait for this
+    /// peer (RFC 7252 §4.7).
+    #[error("NSTART queue for this peer full (RFC 7252 §4.7)")]
+    NstartQueueFull,
+    /// All 65,536 message ids were used within EXCHANGE_LIFETIME (RFC 7252 §4.4); try later.
+    #[error("message ids exhausted within EXCHANGE_LIFETIME (RFC 7252 §4.4)")]
+    MessageIdsExhausted,
+    /// The builder's code is not a request code.
+    #[error("not a request code")]
+    NotARequest,
+    /// The handle is not (or no longer) an open request.
+    #[error("unknown request handle")]
+    UnknownRequest,
+    /// The request could not be encoded.
+    #[error("encoding: {0}")]
+    Encode(EncodeError),
+}
+
+/// Why [`respond`](super::Endpoint::respond), [`accept`](super::Endpoint::accept),
+/// [`observe`](super::Endpoint::observe) or [`notify`](super::Endpoint::notify) refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RespondError {
+    /// The handle was answered already, or its entry expired.
+    #[error("unknown or already answered request")]
+    UnknownRequest,
+    /// The builder's code is not a response code.
+    #[error("not a response code")]
+    NotAResponse,
+    /// The request is not an Observe registration (GET or FETCH with Observe 0).
+    #[error("not an Observe registration")]
+    NotARegistration,
+    /// The observer handle is stale.
+    #[error("unknown observer")]
+    UnknownObserver,
+    /// A table or store is full.
+    #[error("{0:?} full")]
+    Full(Table),
+    /// All message ids were used within EXCHANGE_LIFETIME (RFC 7252 §4.4).
+    #[error("message ids exhausted within EXCHANGE_LIFETIME (RFC 7252 §4.4)")]
+    MessageIdsExhausted,
+    /// The response could not be encoded.
+    #[error("encoding: {0}")]
+    Encode(EncodeError),
+}
+
+/// What [`respond`](super::Endpoint::respond) sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responded {
+    /// The response, piggybacked on the ACK, as a separate response, or as a NON.
+    Sent,
+    /// Nothing, or only an empty ACK: the request's No-Response option asked for no answer of
+    /// this class (RFC 7967 §2).
+    Suppressed,
+    /// A 4.01 Unauthorized with an Echo option instead: the response would exceed the
+    /// amplification limit for an address not yet verified (RFC 9175 §2.4).
+    EchoChallenge,
+}
+
+/// A datagram written by `poll_transmit`: its length and destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit<P> {
+    /// Bytes written at the start of the buffer.
+    pub len: usize,
+    /// Where to send them.
+    pub to: P,
+}
+
+/// The buffer given to `poll_transmit` is smaller than the next datagram; nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("transmit buffer too small: {required} bytes required")]
+pub struct BufferTooSmall {
+    /// Bytes the next datagram needs.
+    pub required: usize,
+}

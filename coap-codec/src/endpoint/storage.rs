@@ -1,0 +1,494 @@
+//! Where an [`Endpoint`](super::Endpoint) keeps its tables: [`Storage`], with fixed arrays
+//! ([`ArrayStorage`], no allocator) or vectors sized at run time ([`VecStorage`], feature
+//! `alloc`). Every table is bounded by its length; nothing grows.
+
+use crate::time::Instant;
+
+/// An outgoing request, or a CON response or notification we retransmit until it is
+/// acknowledged. Fields are private: the type is public so that storage can be declared.
+#[derive(Debug, Clone, Copy)]
+pub struct ExchangeSlot<P> {
+    pub(crate) peer: Option<P>,
+    pub(crate) state: XState,
+    pub(crate) kind: XKind,
+    pub(crate) generation: u16,
+    pub(crate) message_id: u16,
+    pub(crate) token: [u8; 8],
+    pub(crate) token_len: u8,
+    /// Retransmissions so far.
+    pub(crate) retries: u8,
+    pub(crate) max_retransmit: u8,
+    pub(crate) nstart: u8,
+    /// The current retransmission timeout (doubled on each retry).
+    pub(crate) timeout_ms: u32,
+    /// When the next retransmission, or the response timeout, is due.
+    pub(crate) due: Instant,
+    /// The response timeout once the CON is acknowledged (or from the start for a NON).
+    pub(crate) response_timeout_ms: u32,
+    /// The message in the arena.
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
+    /// Order of submission (NSTART queue).
+    pub(crate) seq: u32,
+    /// Client Observe: 0 none, 1 registration sent, 2 established.
+    pub(crate) observe: u8,
+    /// Client Observe: the last notification's sequence number and arrival.
+    pub(crate) observe_seq: u32,
+    pub(crate) observe_at: Instant,
+    /// Set when the message must be (re)sent by the next `poll_transmit`.
+    pub(crate) send: bool,
+    pub(crate) confirmable: bool,
+    /// Server observer this notification belongs to (`kind == Notification`).
+    pub(crate) observer: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum XState {
+    Free,
+    /// Waiting for NSTART.
+    Queued,
+    /// CON sent, waiting for ACK or RST.
+    AwaitingAck,
+    /// Waiting for the response (NON request, or CON request after an empty ACK).
+    AwaitingResponse,
+    /// Nothing to wait for: an established Observe registration (client).
+    Established,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum XKind {
+    Request,
+    /// A CoAP ping: an empty CON answered by RST (RFC 7252 §4.3).
+    Ping,
+    /// A separate CON response (server).
+    Response,
+    /// A CON notification (server).
+    Notification,
+}
+
+impl<P> ExchangeSlot<P> {
+    /// An unused slot.
+    pub const EMPTY: Self = Self {
+        peer: None,
+        state: XState::Free,
+        kind: XKind::Request,
+        generation: 0,
+        message_id: 0,
+        token: [0; 8],
+        token_len: 0,
+        retries: 0,
+        max_retransmit: 0,
+        nstart: 1,
+        timeout_ms: 0,
+        due: Instant::ZERO,
+        response_timeout_ms: 0,
+        offset: 0,
+        len: 0,
+        seq: 0,
+        observe: 0,
+        observe_seq: 0,
+        observe_at: Instant::ZERO,
+        send: false,
+        confirmable: false,
+        observer: 0,
+    };
+
+    pub(crate) fn token(&self) -> &[u8] {
+        self.token.get(..usize::from(self.token_len)).unwrap_or(&[])
+    }
+
+    /// Counts towards NSTART (RFC 7252 §4.7): a CON not yet acknowledged, or a request still
+    /// waiting for its response.
+    pub(crate) fn is_outstanding(&self) -> bool {
+        match self.state {
+            XState::AwaitingAck => true,
+            XState::AwaitingResponse => self.kind == XKind::Request && !self.confirmable,
+            _ => false,
+        }
+    }
+}
+
+/// A received CON or NON remembered for deduplication (RFC 7252 §4.5), with where its cached
+/// answer is. 64 bytes with a `std::net::SocketAddr` peer.
+#[derive(Debug, Clone, Copy)]
+pub struct DedupSlot<P> {
+    pub(crate) peer: Option<P>,
+    pub(crate) expires: Instant,
+    /// The cached answer (or, until answered, the request's token) in the cache ring.
+    pub(crate) cache: u32,
+    /// Head of hash bucket `i` (this slot's index), `NONE` when empty.
+    pub(crate) bucket: u32,
+    /// Next slot in the same bucket.
+    pub(crate) next: u32,
+    pub(crate) message_id: u16,
+    pub(crate) generation: u16,
+    pub(crate) state: DState,
+    pub(crate) flags: u8,
+    /// The request's No-Response value (RFC 7967), 0 when absent.
+    pub(crate) no_response: u8,
+}
+
+/// No slot / no cache chunk.
+pub(crate) const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DState {
+    Free,
+    /// A request waiting for the application's answer; `cache` holds `[request length: u16][token]`.
+    Pending,
+    /// A CON request whose empty ACK went out; the answer follows separately.
+    Accepted,
+    /// Answered (or a NON, or a response we acknowledged): `cache` is what a duplicate gets, or
+    /// `NONE` for silence.
+    Done,
+}
+
+/// `DedupSlot::flags`: the message was a CON.
+pub(crate) const F_CON: u8 = 1;
+/// The request carried a valid Echo (RFC 9175): its source address is verified and it is fresh.
+pub(crate) const F_ECHO_OK: u8 = 2;
+/// The requester was registered as an observer before the answer.
+pub(crate) const F_OBSERVE: u8 = 4;
+/// The request is an Observe registration (GET or FETCH with Observe 0, RFC 7641 §3.1).
+pub(crate) const F_REGISTRATION: u8 = 8;
+
+impl<P> DedupSlot<P> {
+    /// An unused slot.
+    pub const EMPTY: Self = Self {
+        peer: None,
+        expires: Instant::ZERO,
+        cache: NONE,
+        bucket: NONE,
+        next: NONE,
+        message_id: 0,
+        generation: 0,
+        state: DState::Free,
+        flags: 0,
+        no_response: 0,
+    };
+}
+
+/// A server-side observer (RFC 7641 §4.1).
+#[derive(Debug, Clone, Copy)]
+pub struct ObserverSlot<P> {
+    pub(crate) peer: Option<P>,
+    pub(crate) resource: u32,
+    pub(crate) sequence: u32,
+    pub(crate) last_con: Instant,
+    pub(crate) generation: u16,
+    /// Message id of the last NON notification (an RST to it removes the observer).
+    pub(crate) last_message_id: u16,
+    /// Exchange slot of the CON notification in flight, or `u16::MAX`.
+    pub(crate) in_flight: u16,
+    pub(crate) token: [u8; 8],
+    pub(crate) token_len: u8,
+}
+
+impl<P> ObserverSlot<P> {
+    /// An unused slot.
+    pub const EMPTY: Self = Self {
+        peer: None,
+        resource: 0,
+        sequence: 0,
+        last_con: Instant::ZERO,
+        generation: 0,
+        last_message_id: 0,
+        in_flight: u16::MAX,
+        token: [0; 8],
+        token_len: 0,
+    };
+
+    pub(crate) fn token(&self) -> &[u8] {
+        self.token.get(..usize::from(self.token_len)).unwrap_or(&[])
+    }
+}
+
+/// A datagram waiting for `poll_transmit`.
+#[derive(Debug, Clone, Copy)]
+pub struct TxSlot<P> {
+    pub(crate) to: Option<P>,
+    pub(crate) what: Tx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tx {
+    /// An RST for this message id.
+    Reset(u16),
+    /// The first `len` bytes of a chunk of the cache ring.
+    Cached { offset: u32, len: u16 },
+}
+
+impl<P> TxSlot<P> {
+    /// An unused slot.
+    pub const EMPTY: Self = Self { to: None, what: Tx::Reset(0) };
+}
+
+/// An event waiting for `poll_event`.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSlot<P> {
+    pub(crate) from: Option<P>,
+    pub(crate) kind: EKind,
+    /// The handle's slot and generation.
+    pub(crate) slot: u16,
+    pub(crate) generation: u16,
+    /// The message in the receive ring, or `NONE`.
+    pub(crate) message: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EKind {
+    RequestReceived,
+    ResponseReceived,
+    NotificationReceived,
+    RequestTimedOut,
+    RequestReset,
+    PongReceived,
+    ObserverRemoved(super::ObserverRemoval),
+    ResponseNotAcknowledged,
+}
+
+impl<P> EventSlot<P> {
+    /// An unused slot.
+    pub const EMPTY: Self = Self { from: None, kind: EKind::RequestTimedOut, slot: 0, generation: 0, message: NONE };
+}
+
+/// The tables and byte stores of one endpoint, borrowed for one call.
+#[derive(Debug)]
+pub struct Parts<'a, P> {
+    /// Open exchanges: our requests, CON responses and notifications.
+    pub exchanges: &'a mut [ExchangeSlot<P>],
+    /// Received messages remembered for deduplication.
+    pub dedup: &'a mut [DedupSlot<P>],
+    /// Server-side observers.
+    pub observers: &'a mut [ObserverSlot<P>],
+    /// Datagrams waiting to go out.
+    pub transmit: &'a mut [TxSlot<P>],
+    /// Events waiting for the application.
+    pub events: &'a mut [EventSlot<P>],
+    /// The messages of open exchanges (for retransmission, re-registration).
+    pub store: &'a mut [u8],
+    /// Cached answers for duplicates, and datagrams waiting to go out.
+    pub cache: &'a mut [u8],
+    /// Received messages waiting in events.
+    pub receive: &'a mut [u8],
+}
+
+/// The tables of an [`Endpoint`](super::Endpoint): implemented by [`ArrayStorage`] and
+/// [`VecStorage`]; implement it for your own layout (a static, a memory pool).
+pub trait Storage<P> {
+    /// Borrows every table at once.
+    fn parts(&mut self) -> Parts<'_, P>;
+    /// The exchange table, read-only (for `poll_timeout`).
+    fn exchanges(&self) -> &[ExchangeSlot<P>];
+    /// The dedup table, read-only (for `poll_timeout`).
+    fn dedup(&self) -> &[DedupSlot<P>];
+}
+
+/// Fixed-size tables, no allocator: `X` exchanges, `D` dedup entries, `O` observers, `T`
+/// queued datagrams, `E` queued events, and the byte stores (`STORE` for open exchanges'
+/// messages, `CACHE` for cached answers, `RX` for received messages in events; each must hold
+/// the largest message plus 3 bytes).
+///
+/// ```
+/// use coap_codec::endpoint::{ArrayStorage, Config, Endpoint};
+/// // A small device: 4 exchanges, 8 dedup entries, 1 observer, 1 KiB stores.
+/// type Storage = ArrayStorage<u8, 4, 8, 1, 8, 8, 1024, 1024, 1024>;
+/// let ep: Endpoint<u8, Storage> = Endpoint::new(Config::default(), Storage::new());
+/// assert!(core::mem::size_of_val(&ep) < 5 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ArrayStorage<
+    P,
+    const X: usize = 8,
+    const D: usize = 32,
+    const O: usize = 4,
+    const T: usize = 16,
+    const E: usize = 16,
+    const STORE: usize = 2048,
+    const CACHE: usize = 2048,
+    const RX: usize = 2048,
+> {
+    exchanges: [ExchangeSlot<P>; X],
+    dedup: [DedupSlot<P>; D],
+    observers: [ObserverSlot<P>; O],
+    transmit: [TxSlot<P>; T],
+    events: [EventSlot<P>; E],
+    store: [u8; STORE],
+    cache: [u8; CACHE],
+    receive: [u8; RX],
+}
+
+impl<
+        P,
+        const X: usize,
+        const D: usize,
+        const O: usize,
+        const T: usize,
+        const E: usize,
+        const STORE: usize,
+        const CACHE: usize,
+        const RX: usize,
+    > ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+{
+    /// Empty tables.
+    pub const fn new() -> Self {
+        Self {
+            exchanges: [ExchangeSlot::EMPTY; X],
+            dedup: [DedupSlot::EMPTY; D],
+            observers: [ObserverSlot::EMPTY; O],
+            transmit: [TxSlot::EMPTY; T],
+            events: [EventSlot::EMPTY; E],
+            store: [0; STORE],
+            cache: [0; CACHE],
+            receive: [0; RX],
+        }
+    }
+}
+
+impl<
+        P,
+        const X: usize,
+        const D: usize,
+        const O: usize,
+        const T: usize,
+        const E: usize,
+        const STORE: usize,
+        const CACHE: usize,
+        const RX: usize,
+    > Default for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<
+        P,
+        const X: usize,
+        const D: usize,
+        const O: usize,
+        const T: usize,
+        const E: usize,
+        const STORE: usize,
+        const CACHE: usize,
+        const RX: usize,
+    > Storage<P> for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+{
+    fn parts(&mut self) -> Parts<'_, P> {
+        Parts {
+            exchanges: &mut self.exchanges,
+            dedup: &mut self.dedup,
+            observers: &mut self.observers,
+            transmit: &mut self.transmit,
+            events: &mut self.events,
+            store: &mut self.store,
+            cache: &mut self.cache,
+            receive: &mut self.receive,
+        }
+    }
+    fn exchanges(&self) -> &[ExchangeSlot<P>] {
+        &self.exchanges
+    }
+    fn dedup(&self) -> &[DedupSlot<P>] {
+        &self.dedup
+    }
+}
+
+/// Table sizes for [`VecStorage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Open exchanges (our requests, CON responses and notifications in flight).
+    pub exchanges: usize,
+    /// Received messages remembered for deduplication.
+    pub dedup: usize,
+    /// Server-side observers.
+    pub observers: usize,
+    /// Datagrams waiting to go out.
+    pub transmit: usize,
+    /// Events waiting for the application.
+    pub events: usize,
+    /// Bytes for open exchanges' messages.
+    pub store_bytes: usize,
+    /// Bytes for cached answers and datagrams waiting to go out.
+    pub cache_bytes: usize,
+    /// Bytes for received messages waiting in events.
+    pub receive_bytes: usize,
+}
+
+impl Default for Limits {
+    /// A gateway-sized endpoint: 64 exchanges, 4,096 dedup entries, 256 observers, 64 queued
+    /// datagrams and events, 64 KiB for exchanges, 256 KiB of cache, 64 KiB for events.
+    fn default() -> Self {
+        Self {
+            exchanges: 64,
+            dedup: 4096,
+            observers: 256,
+            transmit: 64,
+            events: 64,
+            store_bytes: 64 << 10,
+            cache_bytes: 256 << 10,
+            receive_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Tables sized at run time (feature `alloc`), allocated once in [`VecStorage::new`].
+///
+/// ```
+/// use coap_codec::endpoint::{Config, Endpoint, Limits, VecStorage};
+/// let limits = Limits { dedup: 65_536, ..Limits::default() };
+/// let ep: Endpoint<std::net::SocketAddr, _> = Endpoint::new(Config::default(), VecStorage::new(&limits));
+/// # let _ = ep;
+/// ```
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone)]
+pub struct VecStorage<P> {
+    exchanges: alloc::vec::Vec<ExchangeSlot<P>>,
+    dedup: alloc::vec::Vec<DedupSlot<P>>,
+    observers: alloc::vec::Vec<ObserverSlot<P>>,
+    transmit: alloc::vec::Vec<TxSlot<P>>,
+    events: alloc::vec::Vec<EventSlot<P>>,
+    store: alloc::vec::Vec<u8>,
+    cache: alloc::vec::Vec<u8>,
+    receive: alloc::vec::Vec<u8>,
+}
+
+#[cfg(feature = "alloc")]
+impl<P: Clone> VecStorage<P> {
+    /// Allocates every table at its limit.
+    pub fn new(limits: &Limits) -> Self {
+        use alloc::vec;
+        Self {
+            exchanges: vec![ExchangeSlot::EMPTY; limits.exchanges],
+            dedup: vec![DedupSlot::EMPTY; limits.dedup],
+            observers: vec![ObserverSlot::EMPTY; limits.observers],
+            transmit: vec![TxSlot::EMPTY; limits.transmit],
+            events: vec![EventSlot::EMPTY; limits.events],
+            store: vec![0; limits.store_bytes],
+            cache: vec![0; limits.cache_bytes],
+            receive: vec![0; limits.receive_bytes],
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<P> Storage<P> for VecStorage<P> {
+    fn parts(&mut self) -> Parts<'_, P> {
+        Parts {
+            exchanges: &mut self.exchanges,
+            dedup: &mut self.dedup,
+            observers: &mut self.observers,
+            transmit: &mut self.transmit,
+            events: &mut self.events,
+            store: &mut self.store,
+            cache: &mut self.cache,
+            receive: &mut self.receive,
+        }
+    }
+    fn exchanges(&self) -> &[ExchangeSlot<P>] {
+        &self.exchanges
+    }
+    fn dedup(&self) -> &[DedupSlot<P>] {
+        &self.dedup
+    }
+}
