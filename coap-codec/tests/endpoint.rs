@@ -184,6 +184,11 @@ fn separate_response_after_explicit_accept() {
     assert!(events(&mut c).is_empty());
     // The server stops retransmitting once acknowledged.
     deliver(1, &mut s, &ack2, ms(502));
+    // Nothing to retransmit: the next deadline is the request's dedup entry expiring
+    // (EXCHANGE_LIFETIME after it arrived at 1 ms).
+    assert_eq!(s.poll_timeout(), Some(ms(1 + 247_000)));
+    s.handle_timeout(ms(1 + 247_000));
+    assert_eq!(s.dedup_entries(), 0);
     assert_eq!(s.poll_timeout(), None);
 }
 
@@ -581,4 +586,90 @@ fn reset_to_a_request_is_reported() {
     assert_eq!(c.handle_input(ms(1), 2, &[0x70, 0, out[0].1[2], out[0].1[3]]), Ok(()));
     assert_eq!(events(&mut c), ["reset"]);
     assert_eq!(c.open_exchanges(), 0);
+}
+
+#[test]
+fn response_with_unrecognised_critical_option_is_rejected() {
+    let mut c = ep(1);
+    c.request(ms(0), 2, &get("x"), RequestOptions::default()).unwrap();
+    let req = sent(&mut c, ms(0));
+    let m = Message::new_checked(&req[0].1[..]).unwrap();
+    let d = 65001u16 - 269;
+    let tail = [0xE0, (d >> 8) as u8, d as u8, 0xFF, b'h', b'i'];
+    // Piggybacked: silently ignored (RFC 7252 §5.4.1, §4.2); the request keeps retransmitting.
+    let mut ack = vec![0x60 | m.token().len() as u8, 0x45, req[0].1[2], req[0].1[3]];
+    ack.extend_from_slice(m.token());
+    ack.extend_from_slice(&tail);
+    assert_eq!(c.handle_input(ms(1), 2, &ack), Err(Discarded::BadOption(OptionNumber(65001))));
+    assert!(sent(&mut c, ms(1)).is_empty());
+    assert!(events(&mut c).is_empty());
+    assert!(c.poll_timeout().unwrap() <= ms(3000));
+    // As a separate CON response: RST.
+    let mut con = vec![0x40 | m.token().len() as u8, 0x45, 0x99, 0x01];
+    con.extend_from_slice(m.token());
+    con.extend_from_slice(&tail);
+    assert!(c.handle_input(ms(2), 2, &con).is_err());
+    assert_eq!(sent(&mut c, ms(2)), [(2, vec![0x70, 0, 0x99, 0x01])]);
+    assert!(events(&mut c).is_empty());
+}
+
+#[test]
+fn error_notification_ends_the_observation_without_observe() {
+    let (mut c, mut s) = (ep(1), ep(2));
+    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
+    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
+    let h = next_request(&mut s);
+    let o = s.observe(ms(0), h, 1).unwrap();
+    s.respond(ms(0), h, &content(b"v0")).unwrap();
+    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
+    events(&mut c);
+    // RFC 7641 §4.2: a 4.04 notification has no Observe and ends the observation; sent as CON
+    // and removed at once, it still goes out and is retransmitted until acknowledged.
+    let nf = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::NOT_FOUND, MessageId(0));
+    s.notify(ms(10), o, &nf, true).unwrap();
+    assert_eq!(s.observers(1).count(), 0);
+    assert_eq!(s.remove_observer(o), Err(coap_codec::endpoint::RespondError::UnknownObserver));
+    let out = sent(&mut s, ms(10));
+    let m = Message::new_checked(&out[0].1[..]).unwrap();
+    assert_eq!((m.code(), m.option(OptionNumber::OBSERVE)), (Code::NOT_FOUND, None));
+    assert!(s.poll_timeout().unwrap() <= ms(10 + 3000), "retransmitted until acknowledged");
+    deliver(2, &mut c, &out, ms(11));
+    assert_eq!(events(&mut c), ["response 4.04  observing=false"]);
+    assert_eq!(c.open_exchanges(), 0);
+    // The client's ACK ends the server's retransmissions.
+    deliver(1, &mut s, &sent(&mut c, ms(11)), ms(12));
+    assert!(s.poll_timeout().unwrap() > ms(100_000));
+}
+
+#[test]
+fn removing_an_observer_lets_its_notification_in_flight_finish() {
+    let (mut c, mut s) = (ep(1), ep(2));
+    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
+    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
+    let h = next_request(&mut s);
+    let o = s.observe(ms(0), h, 1).unwrap();
+    s.respond(ms(0), h, &content(b"v0")).unwrap();
+    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
+    s.notify(ms(10), o, &content(b"last"), true).unwrap();
+    s.remove_observer(o).unwrap();
+    let out = sent(&mut s, ms(10));
+    assert_eq!(out.len(), 1, "the notification still goes out");
+}
+
+#[test]
+fn reset_to_an_older_non_notification_removes_the_observer() {
+    let (mut c, mut s) = (ep(1), ep(2));
+    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
+    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
+    let h = next_request(&mut s);
+    let o = s.observe(ms(0), h, 1).unwrap();
+    s.respond(ms(0), h, &content(b"v0")).unwrap();
+    sent(&mut s, ms(0));
+    s.notify(ms(10), o, &content(b"1"), false).unwrap();
+    let n1 = sent(&mut s, ms(10));
+    s.notify(ms(20), o, &content(b"2"), false).unwrap();
+    sent(&mut s, ms(20));
+    // The RST to the first arrives after the second went out.
+    assert_eq!(s.handle_input(ms(30), 1, &[0x70, 0, n1[0].1[2], n1[0].1[3]]), Ok(()));
+    assert_eq!(events(&mut s), ["observer removed Reset"]);
 }

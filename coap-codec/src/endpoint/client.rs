@@ -62,10 +62,9 @@ impl Core {
             return Err(RequestError::Encode(e));
         }
         // RFC 7641 §3.1: a GET or FETCH with Observe 0 registers.
-        let observe = match Message::new_checked(&*out) {
-            Ok(m) if m.uint_option(OptionNumber::OBSERVE) == Some(0) => 1,
-            _ => 0,
-        };
+        let registers = matches!(builder.code_value(), crate::wire::Code::GET | crate::wire::Code::FETCH)
+            && builder.uint_value(OptionNumber::OBSERVE) == Some(0);
+        let observe = u8::from(registers);
         let params = opts.params.unwrap_or(self.config.params);
         self.seq = self.seq.wrapping_add(1);
         let slot = p.exchanges.get_mut(i).ok_or(RequestError::ExchangesFull)?;
@@ -87,7 +86,7 @@ impl Core {
             confirmable: opts.confirmable,
             ..ExchangeSlot::EMPTY
         };
-        let handle = RequestHandle { slot: i as u16, generation: slot.generation };
+        let handle = RequestHandle { slot: i as u32, generation: slot.generation };
         if self.outstanding(p.exchanges, to) < usize::from(params.nstart.max(1)) {
             if let Err(e) = self.start(p, now, i) {
                 self.free_exchange(p, i);
@@ -150,9 +149,9 @@ impl Core {
 
     /// The exchange `h` names, if it is still open.
     pub(crate) fn exchange<P>(p: &Parts<'_, P>, h: RequestHandle) -> Option<usize> {
-        let e = p.exchanges.get(usize::from(h.slot))?;
+        let e = p.exchanges.get(h.slot as usize)?;
         (e.state != XState::Free && e.generation == h.generation && matches!(e.kind, XKind::Request | XKind::Ping))
-            .then_some(usize::from(h.slot))
+            .then_some(h.slot as usize)
     }
 
     /// Forgets a request; a later response or notification for it gets RST (RFC 7641 §3.6).

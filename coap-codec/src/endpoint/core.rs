@@ -37,6 +37,11 @@ pub(crate) struct Core {
     /// The receive chunk of the event `poll_event` returned last (freed on the next call).
     pub(crate) shown: u32,
     pub(crate) echo_key: u64,
+    /// The latest `now` any call brought (for `poll_timeout`, which takes none).
+    pub(crate) last_now: Instant,
+    /// Dedup lifetimes in milliseconds (CON, NON), capped at 2^31 ms (24 days) so that the
+    /// wrapping arrival times of the table stay unambiguous.
+    pub(crate) lifetimes: (u32, u32),
 }
 
 /// A token of at most 8 bytes as a fixed array and its length (longer ones are cut; the
@@ -48,6 +53,10 @@ pub(crate) fn short_token(token: &[u8]) -> ([u8; 8], u8) {
         dst.copy_from_slice(src);
     }
     (t, n as u8)
+}
+
+fn cap_ms(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX).min(i32::MAX as u32)
 }
 
 /// `slot` of a hash bucket: multiply-shift over the table size.
@@ -83,6 +92,8 @@ impl Core {
             ev_len: 0,
             shown: NONE,
             echo_key,
+            last_now: Instant::ZERO,
+            lifetimes: (cap_ms(config.dedup_lifetime), cap_ms(config.non_dedup_lifetime)),
         }
     }
 
@@ -134,19 +145,49 @@ impl Core {
     pub(crate) fn dedup_find<P: Copy + Eq + Hash>(
         &self,
         d: &[DedupSlot<P>],
+        index: &[u32],
         peer: P,
         message_id: u16,
         now: Instant,
     ) -> Option<usize> {
-        let b = bucket(&peer, message_id, d.len());
-        let mut i = d.get(b)?.bucket;
+        let b = bucket(&peer, message_id, index.len());
+        let mut i = *index.get(b)?;
         while let Some(s) = d.get(i as usize) {
-            if s.peer == Some(peer) && s.message_id == message_id && s.state != DState::Free && s.expires > now {
+            if s.peer == Some(peer) && s.message_id == message_id && s.state != DState::Free && !self.expired(s, now) {
                 return Some(i as usize);
             }
             i = s.next;
         }
         None
+    }
+
+    /// Milliseconds since entry `s` arrived.
+    pub(crate) fn age<P>(s: &DedupSlot<P>, now: Instant) -> u32 {
+        (now.as_millis() as u32).wrapping_sub(s.received)
+    }
+
+    /// How long entry `s` is remembered.
+    pub(crate) fn lifetime<P>(&self, s: &DedupSlot<P>) -> u32 {
+        if s.flags & super::storage::F_CON != 0 {
+            self.lifetimes.0
+        } else {
+            self.lifetimes.1
+        }
+    }
+
+    pub(crate) fn expired<P>(&self, s: &DedupSlot<P>, now: Instant) -> bool {
+        Self::age(s, now) >= self.lifetime(s)
+    }
+
+    /// When the oldest entry expires (a deadline, so that entries never outlive their lifetime
+    /// by much and the wrapping arrival times stay unambiguous).
+    pub(crate) fn dedup_expiry<P>(&self, d: &[DedupSlot<P>]) -> Option<Instant> {
+        if self.dedup_len == 0 {
+            return None;
+        }
+        let s = d.get(self.dedup_tail as usize)?;
+        let left = self.lifetime(s).saturating_sub(Self::age(s, self.last_now));
+        Some(self.last_now + Duration::from_millis(u64::from(left)))
     }
 
     /// Drops expired entries from the tail, then reports whether one more fits.
@@ -155,7 +196,7 @@ impl Core {
         while self.dedup_len > 0 {
             let t = self.dedup_tail as usize;
             let Some(s) = p.dedup.get(t) else { break };
-            if s.expires > now {
+            if !self.expired(s, now) {
                 break;
             }
             self.dedup_remove(p, t);
@@ -169,13 +210,13 @@ impl Core {
     /// Unlinks entry `i` from its bucket and frees its cache chunk.
     fn dedup_remove<P: Copy + Eq + Hash>(&mut self, p: &mut Parts<'_, P>, i: usize) {
         let Some(&s) = p.dedup.get(i) else { return };
-        if s.cache != NONE {
-            self.cache.release(p.cache, s.cache, OWNED);
+        if s.cache() != NONE {
+            self.cache.release(p.cache, s.cache(), OWNED);
         }
         if let Some(peer) = s.peer {
-            let b = bucket(&peer, s.message_id, p.dedup.len());
+            let b = bucket(&peer, s.message_id, p.dedup_index.len());
             let mut prev: Option<usize> = None;
-            let mut at = p.dedup.get(b).map_or(NONE, |x| x.bucket);
+            let mut at = p.dedup_index.get(b).copied().unwrap_or(NONE);
             while at != NONE && at as usize != i {
                 prev = Some(at as usize);
                 at = p.dedup.get(at as usize).map_or(NONE, |x| x.next);
@@ -183,8 +224,8 @@ impl Core {
             if at != NONE {
                 match prev {
                     None => {
-                        if let Some(h) = p.dedup.get_mut(b) {
-                            h.bucket = s.next;
+                        if let Some(h) = p.dedup_index.get_mut(b) {
+                            *h = s.next;
                         }
                     }
                     Some(pi) => {
@@ -196,8 +237,7 @@ impl Core {
             }
         }
         if let Some(e) = p.dedup.get_mut(i) {
-            let bucket = e.bucket;
-            *e = DedupSlot { bucket, generation: s.generation.wrapping_add(1), ..DedupSlot::EMPTY };
+            *e = DedupSlot { generation: s.generation.wrapping_add(1), ..DedupSlot::EMPTY };
         }
     }
 
@@ -208,7 +248,7 @@ impl Core {
         p: &mut Parts<'_, P>,
         peer: P,
         message_id: u16,
-        expires: Instant,
+        now: Instant,
         state: DState,
         flags: u8,
     ) -> Option<usize> {
@@ -217,22 +257,20 @@ impl Core {
             return None;
         }
         let i = ((self.dedup_tail + self.dedup_len) % cap) as usize;
-        let b = bucket(&peer, message_id, p.dedup.len());
-        let head = p.dedup.get(b)?.bucket;
+        let b = bucket(&peer, message_id, p.dedup_index.len());
+        let head = *p.dedup_index.get(b)?;
         let s = p.dedup.get_mut(i)?;
         *s = DedupSlot {
             peer: Some(peer),
-            expires,
-            cache: NONE,
-            bucket: s.bucket,
+            received: now.as_millis() as u32,
             next: head,
             message_id,
             generation: s.generation,
             state,
             flags,
-            no_response: 0,
+            ..DedupSlot::EMPTY
         };
-        p.dedup.get_mut(b)?.bucket = i as u32;
+        *p.dedup_index.get_mut(b)? = i as u32;
         self.dedup_len += 1;
         Some(i)
     }
@@ -251,7 +289,7 @@ impl Core {
     }
 
     /// The auto-ACK deadline of the entry at the cursor, if it is a pending CON.
-    pub(crate) fn ack_deadline<P>(&self, d: &[DedupSlot<P>]) -> Option<(usize, Instant)> {
+    pub(crate) fn ack_deadline<P>(&self, d: &[DedupSlot<P>], now: Instant) -> Option<(usize, Instant)> {
         let delay = self.config.auto_ack?;
         if self.ack_cursor >= self.dedup_len || d.is_empty() {
             return None;
@@ -261,7 +299,7 @@ impl Core {
         if s.state != DState::Pending || s.flags & super::storage::F_CON == 0 {
             return None;
         }
-        let received = s.expires.as_millis().saturating_sub(self.config.dedup_lifetime.as_millis() as u64);
+        let received = now.as_millis().saturating_sub(u64::from(Self::age(s, now)));
         Some((i, Instant::from_millis(received) + delay))
     }
 
@@ -322,25 +360,26 @@ impl Core {
         p: &mut Parts<'_, P>,
         from: P,
         kind: EKind,
-        slot: u16,
+        slot: u32,
         generation: u16,
-        message: Option<&[u8]>,
+        message: Option<&crate::wire::Message<&[u8]>>,
     ) -> Result<(), Table> {
         let cap = p.events.len() as u32;
         if self.ev_len >= cap {
             return Err(Table::Events);
         }
-        let chunk = match message {
+        let (chunk, layout) = match message {
             Some(m) => {
-                let at = self.rx.alloc(p.receive, m.len(), OWNED).ok_or(Table::Receive)?;
-                self.rx.get_mut(p.receive, at).copy_from_slice(m);
-                at
+                let bytes = m.as_bytes();
+                let at = self.rx.alloc(p.receive, bytes.len(), OWNED).ok_or(Table::Receive)?;
+                self.rx.get_mut(p.receive, at).copy_from_slice(bytes);
+                (at, m.layout())
             }
-            None => NONE,
+            None => (NONE, crate::wire::Layout::default()),
         };
         let i = ((self.ev_head + self.ev_len) % cap) as usize;
         if let Some(s) = p.events.get_mut(i) {
-            *s = EventSlot { from: Some(from), kind, slot, generation, message: chunk };
+            *s = EventSlot { from: Some(from), kind, slot, generation, message: chunk, layout };
             self.ev_len += 1;
         }
         Ok(())

@@ -6,21 +6,21 @@ use crate::wire::{DecodeError, EncodeError, Message, OptionNumber};
 /// A request this endpoint sent (or queued), until its final response, timeout or cancel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequestHandle {
-    pub(crate) slot: u16,
+    pub(crate) slot: u32,
     pub(crate) generation: u16,
 }
 
 /// A received request the application answers with [`respond`](super::Endpoint::respond).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResponseHandle {
-    pub(crate) slot: u16,
+    pub(crate) slot: u32,
     pub(crate) generation: u16,
 }
 
 /// A registered observer of one of the application's resources (RFC 7641 §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ObserverHandle {
-    pub(crate) slot: u16,
+    pub(crate) slot: u32,
     pub(crate) generation: u16,
 }
 

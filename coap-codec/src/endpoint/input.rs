@@ -4,7 +4,7 @@ use core::hash::Hash;
 
 use super::core::Core;
 use super::server::Pending;
-use super::storage::{DState, EKind, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_REGISTRATION};
+use super::storage::{DState, EKind, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_EMPTY_ACK, F_REGISTRATION, NONE};
 use super::{Discarded, ObserverRemoval, Table};
 use crate::time::Instant;
 use crate::wire::{Code, Message, MessageType, Observe, OptionNumber, Reaction};
@@ -95,7 +95,7 @@ impl Core {
                         Ok(())
                     }
                     XKind::Ping => {
-                        self.push_event(p, from, EKind::PongReceived, i as u16, e.generation, None)
+                        self.push_event(p, from, EKind::PongReceived, i as u32, e.generation, None)
                             .map_err(Discarded::Full)?;
                         self.finish(p, now, i);
                         Ok(())
@@ -121,7 +121,7 @@ impl Core {
                         XKind::Notification => None,
                     };
                     if let Some(kind) = kind {
-                        self.push_event(p, from, kind, i as u16, e.generation, None).map_err(Discarded::Full)?;
+                        self.push_event(p, from, kind, i as u32, e.generation, None).map_err(Discarded::Full)?;
                         self.finish(p, now, i);
                     } else {
                         self.observer_gone(p, usize::from(e.observer), ObserverRemoval::Reset)?;
@@ -129,7 +129,7 @@ impl Core {
                     return Ok(());
                 }
                 // RFC 7641 §3.6: an RST to a NON notification removes the observer.
-                let o = p.observers.iter().position(|o| o.peer == Some(from) && o.last_message_id == id);
+                let o = p.observers.iter().position(|o| o.peer == Some(from) && o.recent_ids.contains(&id));
                 match o {
                     Some(o) => self.observer_gone(p, o, ObserverRemoval::Reset),
                     None => Err(Discarded::Unmatched),
@@ -147,7 +147,7 @@ impl Core {
     ) -> Result<(), Discarded> {
         let Some(&ob) = p.observers.get(o) else { return Err(Discarded::Unmatched) };
         let Some(peer) = ob.peer else { return Err(Discarded::Unmatched) };
-        self.push_event(p, peer, EKind::ObserverRemoved(reason), o as u16, ob.generation, None)
+        self.push_event(p, peer, EKind::ObserverRemoved(reason), o as u32, ob.generation, None)
             .map_err(Discarded::Full)?;
         self.remove_observer(p, o);
         Ok(())
@@ -182,17 +182,15 @@ impl Core {
     ) -> Result<(), Discarded> {
         let id = m.message_id().0;
         let con = m.message_type() == MessageType::Confirmable;
-        if let Some(i) = self.dedup_find(p.dedup, from, id, now) {
+        if let Some(i) = self.dedup_find(p.dedup, p.dedup_index, from, id, now) {
             // RFC 7252 §4.5: processed once; a duplicate CON gets the same answer again.
             let s = *p.dedup.get(i).ok_or(Discarded::Duplicate)?;
-            if con && s.cache != crate::endpoint::storage::NONE {
-                let len = match s.state {
-                    DState::Done if s.flags & super::server::F_SEPARATE == 0 => self.cache.get(p.cache, s.cache).len(),
-                    DState::Accepted | DState::Done => 4,
-                    _ => 0,
-                };
-                if len > 0 {
-                    self.send_cached(p, from, s.cache, len);
+            if con {
+                if s.cache() != NONE {
+                    let len = self.cache.get(p.cache, s.cache()).len();
+                    self.send_cached(p, from, s.cache(), len);
+                } else if s.flags & F_EMPTY_ACK != 0 {
+                    self.push_tx(p.transmit, from, Tx::EmptyAck(id));
                 }
             }
             return Err(Discarded::Duplicate);
@@ -200,7 +198,6 @@ impl Core {
         if !self.dedup_room(p, now) {
             return Err(Discarded::Full(Table::Dedup));
         }
-        let lifetime = if con { self.config.dedup_lifetime } else { self.config.non_dedup_lifetime };
         if let Some(bad) = bad_critical_option(m) {
             // RFC 7252 §5.4.1: 4.02 to a CON (cached for duplicates), silence to a NON.
             if con {
@@ -214,17 +211,17 @@ impl Core {
                 if let Some(t) = out.get_mut(4..) {
                     t.copy_from_slice(m.token());
                 }
-                match self.dedup_insert(p, from, id, now + lifetime, DState::Done, F_CON) {
+                match self.dedup_insert(p, from, id, now, DState::Done, F_CON) {
                     Some(i) => {
                         if let Some(d) = p.dedup.get_mut(i) {
-                            d.cache = at;
+                            d.set_cache(at);
                         }
                         self.send_cached(p, from, at, n);
                     }
                     None => self.cache.release(p.cache, at, crate::endpoint::bytes::OWNED),
                 }
             } else {
-                let _ = self.dedup_insert(p, from, id, now + lifetime, DState::Done, 0);
+                let _ = self.dedup_insert(p, from, id, now, DState::Done, 0);
             }
             return Err(Discarded::BadOption(bad));
         }
@@ -241,15 +238,12 @@ impl Core {
         }
         let (token, token_len) = super::core::short_token(m.token());
         let pending = Pending { request_len: m.as_bytes().len(), token, token_len };
-        let at = self.cache_bytes(p, Pending::LEN, crate::endpoint::bytes::OWNED).map_err(Discarded::Full)?;
-        pending.write(self.cache.get_mut(p.cache, at));
-        let Some(i) = self.dedup_insert(p, from, id, now + lifetime, DState::Pending, flags) else {
-            self.cache.release(p.cache, at, crate::endpoint::bytes::OWNED);
+        let Some(i) = self.dedup_insert(p, from, id, now, DState::Pending, flags) else {
             return Err(Discarded::Full(Table::Dedup));
         };
         let generation = p.dedup.get(i).map_or(0, |d| d.generation);
         if let Some(d) = p.dedup.get_mut(i) {
-            d.cache = at;
+            d.set_pending(&pending);
             d.no_response = m.uint_option(OptionNumber::NO_RESPONSE).map_or(0, |v| v as u8);
         }
         // RFC 7641 §3.6: a GET with Observe 1 deregisters (the request itself is still served).
@@ -259,7 +253,7 @@ impl Core {
             }
         }
         // Checked above: cannot fail.
-        let _ = self.push_event(p, from, EKind::RequestReceived, i as u16, generation, Some(m.as_bytes()));
+        let _ = self.push_event(p, from, EKind::RequestReceived, i as u32, generation, Some(m));
         Ok(())
     }
 
@@ -274,6 +268,14 @@ impl Core {
     ) -> Result<(), Discarded> {
         let id = m.message_id().0;
         let ty = m.message_type();
+        if let Some(bad) = bad_critical_option(m) {
+            // RFC 7252 §5.4.1: a response with an unrecognised critical option is rejected:
+            // RST to a CON, silence to an ACK (§4.2) or a NON (§4.3).
+            if ty == MessageType::Confirmable {
+                self.push_tx(p.transmit, from, Tx::Reset(id));
+            }
+            return Err(Discarded::BadOption(bad));
+        }
         let i = match ty {
             MessageType::Acknowledgement => {
                 // Matched by message id, then token (RFC 7252 §5.3.2).
@@ -287,11 +289,11 @@ impl Core {
             MessageType::Reset => return Err(Discarded::Rejected),
             MessageType::Confirmable | MessageType::NonConfirmable => {
                 let con = ty == MessageType::Confirmable;
-                if let Some(d) = self.dedup_find(p.dedup, from, id, now) {
+                if let Some(d) = self.dedup_find(p.dedup, p.dedup_index, from, id, now) {
                     // A duplicate: the same empty ACK again for a CON (RFC 7252 §4.5).
                     let s = *p.dedup.get(d).ok_or(Discarded::Duplicate)?;
-                    if con && s.cache != crate::endpoint::storage::NONE {
-                        self.send_cached(p, from, s.cache, 4);
+                    if con && s.flags & F_EMPTY_ACK != 0 {
+                        self.push_tx(p.transmit, from, Tx::EmptyAck(id));
                     }
                     return Err(Discarded::Duplicate);
                 }
@@ -330,35 +332,15 @@ impl Core {
             if !self.dedup_room(p, now) {
                 return Err(Discarded::Full(Table::Dedup));
             }
-            let lifetime = if con { self.config.dedup_lifetime } else { self.config.non_dedup_lifetime };
-            let ack = if con {
-                let at = self.cache_bytes(p, 4, crate::endpoint::bytes::OWNED).map_err(Discarded::Full)?;
-                let [hi, lo] = id.to_be_bytes();
-                self.cache.get_mut(p.cache, at).copy_from_slice(&[0x60, 0, hi, lo]);
-                Some(at)
-            } else {
-                None
-            };
-            match self.dedup_insert(p, from, id, now + lifetime, DState::Done, if con { F_CON } else { 0 }) {
-                Some(d) => {
-                    if let (Some(at), Some(s)) = (ack, p.dedup.get_mut(d)) {
-                        s.cache = at;
-                    }
-                    if let Some(at) = ack {
-                        self.send_cached(p, from, at, 4);
-                    }
-                }
-                None => {
-                    if let Some(at) = ack {
-                        self.cache.release(p.cache, at, crate::endpoint::bytes::OWNED);
-                    }
-                }
+            let flags = if con { F_CON | F_EMPTY_ACK } else { 0 };
+            if self.dedup_insert(p, from, id, now, DState::Done, flags).is_some() && con {
+                self.push_tx(p.transmit, from, Tx::EmptyAck(id));
             }
         }
         if !fresh {
             return Err(Discarded::StaleNotification);
         }
-        let _ = self.push_event(p, from, kind, i as u16, e.generation, Some(m.as_bytes()));
+        let _ = self.push_event(p, from, kind, i as u32, e.generation, Some(m));
         if observing {
             if let Some(x) = p.exchanges.get_mut(i) {
                 let was_outstanding = x.is_outstanding();

@@ -139,6 +139,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// [`Discarded`]: malformed, duplicate, unmatched, bad option, stale notification, or a
     /// full table (then nothing was recorded: the peer's retransmission retries).
     pub fn handle_input(&mut self, now: Instant, from: P, datagram: &[u8]) -> Result<(), Discarded> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.handle_input(&mut p, now, from, datagram)
     }
@@ -146,6 +147,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// Fires every deadline at or before `now`: retransmissions, give-ups, response timeouts,
     /// automatic empty ACKs. Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.handle_timeout(&mut p, now);
     }
@@ -157,6 +159,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// endpoint builds within the RFC 7252 §4.6 size).
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Result<Option<Transmit<P>>, BufferTooSmall> {
         let _ = now;
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.poll_transmit(&mut p, buf)
     }
@@ -178,8 +181,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         self.core.ev_len -= 1;
         self.core.shown = e.message;
         let receive: &[u8] = receive;
-        let message =
-            if e.message == NONE { None } else { Message::new_checked(self.core.rx.get(receive, e.message)).ok() };
+        let message = (e.message != NONE).then(|| Message::from_layout(self.core.rx.get(receive, e.message), e.layout));
         let from = e.from?;
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
@@ -226,6 +228,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         request: &MessageBuilder<'_, N>,
         opts: RequestOptions,
     ) -> Result<RequestHandle, RequestError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.request(&mut p, now, to, request, opts, XKind::Request)
     }
@@ -236,6 +239,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// # Errors
     /// As [`request`](Self::request).
     pub fn ping(&mut self, now: Instant, to: P) -> Result<RequestHandle, RequestError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         let empty = MessageBuilder::<0>::new(MessageType::Confirmable, crate::wire::Code::EMPTY, MessageId(0));
         self.core.request(&mut p, now, to, &empty, RequestOptions::default(), XKind::Ping)
@@ -247,6 +251,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// # Errors
     /// [`RequestError::UnknownRequest`].
     pub fn cancel(&mut self, now: Instant, request: RequestHandle) -> Result<(), RequestError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.cancel(&mut p, now, request)
     }
@@ -258,6 +263,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// # Errors
     /// [`RequestError::UnknownRequest`] (not an observation), [`RequestError::StoreFull`].
     pub fn deregister(&mut self, now: Instant, request: RequestHandle) -> Result<(), RequestError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.reobserve(&mut p, now, request, 1)
     }
@@ -268,6 +274,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// # Errors
     /// As [`deregister`](Self::deregister).
     pub fn reregister(&mut self, now: Instant, request: RequestHandle) -> Result<(), RequestError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.reobserve(&mut p, now, request, 0)
     }
@@ -287,6 +294,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         handle: ResponseHandle,
         response: &MessageBuilder<'_, N>,
     ) -> Result<Responded, RespondError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.respond(&mut p, now, handle, response)
     }
@@ -298,6 +306,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// [`RespondError::UnknownRequest`], [`RespondError::Full`].
     pub fn accept(&mut self, now: Instant, handle: ResponseHandle) -> Result<(), RespondError> {
         let _ = now;
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.accept(&mut p, handle)
     }
@@ -315,6 +324,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         handle: ResponseHandle,
         resource: u32,
     ) -> Result<ObserverHandle, RespondError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.observe(&mut p, now, handle, resource)
     }
@@ -332,6 +342,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         notification: &MessageBuilder<'_, N>,
         confirmable: bool,
     ) -> Result<(), RespondError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
         self.core.notify(&mut p, now, observer, notification, confirmable)
     }
@@ -346,14 +357,13 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     }
 
     /// The observers of `resource`, for [`notify`](Self::notify).
-    pub fn observers(&mut self, resource: u32) -> impl Iterator<Item = ObserverHandle> + '_ {
-        let p = self.storage.parts();
-        let observers: &[ObserverSlot<P>] = p.observers;
-        observers
+    pub fn observers(&self, resource: u32) -> impl Iterator<Item = ObserverHandle> + '_ {
+        self.storage
+            .observers()
             .iter()
             .enumerate()
             .filter(move |(_, o)| o.peer.is_some() && o.resource == resource)
-            .map(|(i, o)| ObserverHandle { slot: i as u16, generation: o.generation })
+            .map(|(i, o)| ObserverHandle { slot: i as u32, generation: o.generation })
     }
 
     /// Whether the request `handle` carried a valid Echo value (RFC 9175 §2.3): its sender's
@@ -361,7 +371,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     pub fn is_fresh(&self, handle: ResponseHandle) -> bool {
         self.storage
             .dedup()
-            .get(usize::from(handle.slot))
+            .get(handle.slot as usize)
             .is_some_and(|s| s.generation == handle.generation && s.flags & storage::F_ECHO_OK != 0)
     }
 
@@ -371,8 +381,9 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// # Errors
     /// As [`respond`](Self::respond).
     pub fn respond_echo_challenge(&mut self, now: Instant, handle: ResponseHandle) -> Result<Responded, RespondError> {
+        self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
-        let peer = p.dedup.get(usize::from(handle.slot)).and_then(|s| s.peer).ok_or(RespondError::UnknownRequest)?;
+        let peer = p.dedup.get(handle.slot as usize).and_then(|s| s.peer).ok_or(RespondError::UnknownRequest)?;
         let value = self.core.echo_value(&peer, now);
         let mut b =
             MessageBuilder::<1>::new(MessageType::Acknowledgement, crate::wire::Code::UNAUTHORIZED, MessageId(0));

@@ -33,7 +33,7 @@ impl Core {
         }
         self.dedup_room(p, now);
         self.advance_ack_cursor(p.dedup);
-        while let Some((i, due)) = self.ack_deadline(p.dedup) {
+        while let Some((i, due)) = self.ack_deadline(p.dedup, now) {
             if due > now {
                 break;
             }
@@ -56,7 +56,7 @@ impl Core {
         };
         match event {
             Some(kind) => {
-                if self.push_event(p, peer, kind, i as u16, e.generation, None).is_err() {
+                if self.push_event(p, peer, kind, i as u32, e.generation, None).is_err() {
                     // No room for the event: try again at the next call rather than lose it.
                     return;
                 }
@@ -75,11 +75,9 @@ impl Core {
     pub(crate) fn poll_timeout<P>(&self, x: &[ExchangeSlot<P>], d: &[DedupSlot<P>]) -> Option<Instant> {
         let ex =
             x.iter().filter(|e| matches!(e.state, XState::AwaitingAck | XState::AwaitingResponse)).map(|e| e.due).min();
-        let ack = self.ack_deadline(d).map(|(_, t)| t);
-        match (ex, ack) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let ack = self.ack_deadline(d, self.last_now).map(|(_, t)| t);
+        let expiry = self.dedup_expiry(d);
+        [ex, ack, expiry].into_iter().flatten().min()
     }
 
     /// Writes the next datagram into `buf`.
@@ -92,7 +90,7 @@ impl Core {
             let cap = p.transmit.len() as u32;
             let Some(&slot) = p.transmit.get(self.tx_head as usize) else { break };
             let len = match slot.what {
-                Tx::Reset(_) => 4,
+                Tx::Reset(_) | Tx::EmptyAck(_) => 4,
                 Tx::Cached { len, .. } => usize::from(len),
             };
             if buf.len() < len {
@@ -102,9 +100,10 @@ impl Core {
             self.tx_len -= 1;
             let out = buf.get_mut(..len).unwrap_or(&mut []);
             match slot.what {
-                Tx::Reset(id) => {
+                Tx::Reset(id) | Tx::EmptyAck(id) => {
+                    let t = if matches!(slot.what, Tx::Reset(_)) { 0x70 } else { 0x60 };
                     let [hi, lo] = id.to_be_bytes();
-                    out.copy_from_slice(&[0x70, 0, hi, lo]);
+                    out.copy_from_slice(&[t, 0, hi, lo]);
                 }
                 Tx::Cached { offset, .. } => {
                     let chunk = self.cache.get(p.cache, offset);

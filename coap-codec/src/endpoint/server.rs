@@ -6,18 +6,15 @@ use core::hash::{Hash, Hasher as _};
 use super::bytes::{OWNED, QUEUED};
 use super::core::Core;
 use super::storage::{
-    DState, ExchangeSlot, ObserverSlot, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_OBSERVE, F_REGISTRATION, NONE,
+    DState, DedupSlot, ExchangeSlot, ObserverSlot, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_EMPTY_ACK, F_OBSERVE,
+    F_REGISTRATION, NONE,
 };
 use super::{ObserverHandle, RespondError, Responded, ResponseHandle, Table};
 use crate::rand::Hasher;
 use crate::time::Instant;
 use crate::wire::{Code, MessageBuilder, MessageId, MessageType, NoResponse, OptionNumber};
 
-/// `DedupSlot::flags`: the cache chunk holds an empty ACK in its first 4 bytes, then the
-/// request's length and token (a separate response: a duplicate gets the empty ACK again).
-pub(crate) const F_SEPARATE: u8 = 16;
-
-/// The request's length and token, as kept in its cache chunk while it waits for an answer.
+/// The request's length and token, kept in its dedup entry while it waits for an answer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pending {
     pub(crate) request_len: usize,
@@ -26,45 +23,21 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    pub(crate) const LEN: usize = 3 + 8;
-
     pub(crate) fn token(&self) -> &[u8] {
         self.token.get(..usize::from(self.token_len)).unwrap_or(&[])
-    }
-
-    pub(crate) fn write(&self, out: &mut [u8]) {
-        if let Some(o) = out.get_mut(..Self::LEN) {
-            let [hi, lo] = u16::try_from(self.request_len).unwrap_or(u16::MAX).to_be_bytes();
-            let [t0, t1, t2, t3, t4, t5, t6, t7] = self.token;
-            o.copy_from_slice(&[hi, lo, self.token_len, t0, t1, t2, t3, t4, t5, t6, t7]);
-        }
-    }
-
-    fn read(b: &[u8]) -> Option<Self> {
-        let b = b.get(..Self::LEN)?;
-        let mut token = [0; 8];
-        token.copy_from_slice(b.get(3..11)?);
-        Some(Self {
-            request_len: usize::from(u16::from_be_bytes([*b.first()?, *b.get(1)?])),
-            token_len: (*b.get(2)?).min(8),
-            token,
-        })
     }
 }
 
 impl Core {
     /// The dedup slot a response handle names, while it still waits for its answer.
     fn answerable<P>(p: &Parts<'_, P>, h: ResponseHandle) -> Option<usize> {
-        let s = p.dedup.get(usize::from(h.slot))?;
+        let s = p.dedup.get(h.slot as usize)?;
         (s.generation == h.generation && matches!(s.state, DState::Pending | DState::Accepted))
-            .then_some(usize::from(h.slot))
+            .then_some(h.slot as usize)
     }
 
     fn pending<P>(&self, p: &Parts<'_, P>, i: usize) -> Option<Pending> {
-        let s = p.dedup.get(i)?;
-        let chunk = self.cache.get(p.cache, s.cache);
-        let skip = if s.flags & F_SEPARATE != 0 { 4 } else { 0 };
-        Pending::read(chunk.get(skip..)?)
+        p.dedup.get(i).map(DedupSlot::pending)
     }
 
     /// The Echo value for `peer` at `now` (RFC 9175 §2.2): a timestamp and a keyed hash of
@@ -159,10 +132,9 @@ impl Core {
                     self.cache.release(p.cache, at, OWNED);
                     return Err(RespondError::Encode(e));
                 }
-                self.cache.release(p.cache, s.cache, OWNED);
                 if let Some(d) = p.dedup.get_mut(i) {
-                    d.cache = at;
                     d.state = DState::Done;
+                    d.set_cache(at);
                 }
                 self.send_cached(p, peer, at, len);
             }
@@ -170,10 +142,9 @@ impl Core {
                 // A NON request gets a NON response (RFC 7252 §5.2.3).
                 let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
                 self.send_transient(p, peer, b, MessageType::NonConfirmable, id, req.token())?;
-                self.cache.release(p.cache, s.cache, OWNED);
                 if let Some(d) = p.dedup.get_mut(i) {
-                    d.cache = NONE;
                     d.state = DState::Done;
+                    d.set_cache(NONE);
                 }
             }
             _ => {
@@ -181,6 +152,7 @@ impl Core {
                 self.send_con(p, now, peer, b, req.token(), (XKind::Response, u16::MAX))?;
                 if let Some(d) = p.dedup.get_mut(i) {
                     d.state = DState::Done;
+                    d.set_cache(NONE);
                 }
             }
         }
@@ -197,20 +169,15 @@ impl Core {
         ack: bool,
     ) -> Result<(), RespondError> {
         let s = *p.dedup.get(i).ok_or(RespondError::UnknownRequest)?;
-        let mut cache = if s.flags & F_SEPARATE != 0 { s.cache } else { NONE };
         if ack {
-            let at = self.cache_bytes(p, 4, OWNED).map_err(RespondError::Full)?;
-            let [hi, lo] = s.message_id.to_be_bytes();
-            self.cache.get_mut(p.cache, at).copy_from_slice(&[0x60, 0, hi, lo]);
-            self.send_cached(p, peer, at, 4);
-            cache = at;
-        }
-        if cache != s.cache {
-            self.cache.release(p.cache, s.cache, OWNED);
+            self.push_tx(p.transmit, peer, Tx::EmptyAck(s.message_id));
         }
         if let Some(d) = p.dedup.get_mut(i) {
-            d.cache = cache;
             d.state = DState::Done;
+            d.set_cache(NONE);
+            if ack {
+                d.flags |= F_EMPTY_ACK;
+            }
         }
         self.advance_ack_cursor(p.dedup);
         Ok(())
@@ -305,21 +272,13 @@ impl Core {
             return Ok(());
         }
         let peer = s.peer.ok_or(RespondError::UnknownRequest)?;
-        let req = self.pending(p, i).ok_or(RespondError::UnknownRequest)?;
-        let at = self.cache_bytes(p, 4 + Pending::LEN, OWNED).map_err(RespondError::Full)?;
-        let chunk = self.cache.get_mut(p.cache, at);
-        let [hi, lo] = s.message_id.to_be_bytes();
-        if let Some(ack) = chunk.get_mut(..4) {
-            ack.copy_from_slice(&[0x60, 0, hi, lo]);
+        if !self.push_tx(p.transmit, peer, Tx::EmptyAck(s.message_id)) {
+            return Err(RespondError::Full(Table::Transmit));
         }
-        req.write(chunk.get_mut(4..).unwrap_or(&mut []));
-        self.cache.release(p.cache, s.cache, OWNED);
         if let Some(d) = p.dedup.get_mut(i) {
-            d.cache = at;
             d.state = DState::Accepted;
-            d.flags |= F_SEPARATE;
+            d.flags |= F_EMPTY_ACK;
         }
-        self.send_cached(p, peer, at, 4);
         self.advance_ack_cursor(p.dedup);
         Ok(())
     }
@@ -363,7 +322,7 @@ impl Core {
                 ..ObserverSlot::EMPTY
             };
         }
-        let handle = ObserverHandle { slot: o as u16, generation: slot.generation };
+        let handle = ObserverHandle { slot: o as u32, generation: slot.generation };
         if let Some(d) = p.dedup.get_mut(i) {
             d.flags |= F_OBSERVE;
         }
@@ -371,8 +330,8 @@ impl Core {
     }
 
     fn observer<P>(p: &Parts<'_, P>, o: ObserverHandle) -> Option<usize> {
-        let s = p.observers.get(usize::from(o.slot))?;
-        (s.peer.is_some() && s.generation == o.generation).then_some(usize::from(o.slot))
+        let s = p.observers.get(o.slot as usize)?;
+        (s.peer.is_some() && s.generation == o.generation).then_some(o.slot as usize)
     }
 
     /// Sends a notification to one observer (RFC 7641 §4.2): NON unless `confirmable`, or a CON
@@ -392,6 +351,19 @@ impl Core {
         }
         let ob = *p.observers.get(oi).ok_or(RespondError::UnknownObserver)?;
         let peer = ob.peer.ok_or(RespondError::UnknownObserver)?;
+        let con = confirmable || now - ob.last_con >= self.config.observe_con_interval;
+        if builder.code_value().class() != 2 {
+            // RFC 7641 §4.2: a non-2.xx response ends the observation and carries no Observe;
+            // it still goes out (reliably when CON) after the observer is gone.
+            self.detach_observer(p, oi);
+            if con {
+                self.send_con(p, now, peer, builder, ob.token(), (XKind::Response, u16::MAX))?;
+            } else {
+                let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
+                self.send_transient(p, peer, builder, MessageType::NonConfirmable, id, ob.token())?;
+            }
+            return Ok(());
+        }
         let sequence = (ob.sequence + 1) & 0xFF_FFFF;
         let mut b = builder.clone();
         b.uint(OptionNumber::OBSERVE, sequence).map_err(RespondError::Encode)?;
@@ -399,7 +371,6 @@ impl Core {
         let replacing = p.exchanges.get(in_flight).is_some_and(|e| {
             e.state == XState::AwaitingAck && e.kind == XKind::Notification && usize::from(e.observer) == oi
         });
-        let con = confirmable || now - ob.last_con >= self.config.observe_con_interval;
         if replacing {
             // §4.5.2: keep the retransmission counter and timeout; a new message id, so an ACK
             // of the old one does not acknowledge the new.
@@ -424,7 +395,8 @@ impl Core {
             let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
             self.send_transient(p, peer, &b, MessageType::NonConfirmable, id, ob.token())?;
             if let Some(s) = p.observers.get_mut(oi) {
-                s.last_message_id = id;
+                s.recent_ids.rotate_right(1);
+                s.recent_ids[0] = id;
             }
         }
         if let Some(s) = p.observers.get_mut(oi) {
@@ -445,14 +417,30 @@ impl Core {
         }
     }
 
-    /// Removes the observer `o` names.
+    /// Removes an observer but lets its CON notification in flight finish on its own (as a
+    /// plain CON: acknowledged, or reported unacknowledged).
+    fn detach_observer<P: Copy>(&mut self, p: &mut Parts<'_, P>, oi: usize) {
+        let Some(&ob) = p.observers.get(oi) else { return };
+        let x = usize::from(ob.in_flight);
+        if let Some(e) = p.exchanges.get_mut(x) {
+            if e.kind == XKind::Notification && usize::from(e.observer) == oi {
+                e.kind = XKind::Response;
+                e.observer = u16::MAX;
+            }
+        }
+        if let Some(s) = p.observers.get_mut(oi) {
+            *s = ObserverSlot { generation: ob.generation.wrapping_add(1), ..ObserverSlot::EMPTY };
+        }
+    }
+
+    /// Removes the observer `o` names (a notification already sent still completes).
     pub(crate) fn cancel_observer<P: Copy>(
         &mut self,
         p: &mut Parts<'_, P>,
         o: ObserverHandle,
     ) -> Result<(), RespondError> {
         let oi = Self::observer(p, o).ok_or(RespondError::UnknownObserver)?;
-        self.remove_observer(p, oi);
+        self.detach_observer(p, oi);
         Ok(())
     }
 }

@@ -109,17 +109,18 @@ impl<P> ExchangeSlot<P> {
 }
 
 /// A received CON or NON remembered for deduplication (RFC 7252 §4.5), with where its cached
-/// answer is. 64 bytes with a `std::net::SocketAddr` peer.
+/// answer is. 60 bytes with a `std::net::SocketAddr` peer, plus 4 in the hash index.
 #[derive(Debug, Clone, Copy)]
 pub struct DedupSlot<P> {
     pub(crate) peer: Option<P>,
-    pub(crate) expires: Instant,
-    /// The cached answer (or, until answered, the request's token) in the cache ring.
-    pub(crate) cache: u32,
-    /// Head of hash bucket `i` (this slot's index), `NONE` when empty.
-    pub(crate) bucket: u32,
     /// Next slot in the same bucket.
     pub(crate) next: u32,
+    /// Arrival, in milliseconds wrapping at 2^32: entries are reclaimed at their expiry (a
+    /// deadline of `poll_timeout`), and lifetimes are capped far below 49 days.
+    pub(crate) received: u32,
+    /// `Done`: the cached answer's chunk in bytes 0..4 (`NONE`: nothing cached). `Pending` and
+    /// `Accepted`: the request's token (0..8), its length (8) and the request's length (9..11).
+    pub(crate) data: [u8; 11],
     pub(crate) message_id: u16,
     pub(crate) generation: u16,
     pub(crate) state: DState,
@@ -134,12 +135,12 @@ pub(crate) const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DState {
     Free,
-    /// A request waiting for the application's answer; `cache` holds `[request length: u16][token]`.
+    /// A request waiting for the application's answer.
     Pending,
     /// A CON request whose empty ACK went out; the answer follows separately.
     Accepted,
-    /// Answered (or a NON, or a response we acknowledged): `cache` is what a duplicate gets, or
-    /// `NONE` for silence.
+    /// Answered (or a NON, or a response we acknowledged): the cached chunk is what a duplicate
+    /// gets; with `F_EMPTY_ACK` an empty ACK; otherwise silence.
     Done,
 }
 
@@ -151,21 +152,52 @@ pub(crate) const F_ECHO_OK: u8 = 2;
 pub(crate) const F_OBSERVE: u8 = 4;
 /// The request is an Observe registration (GET or FETCH with Observe 0, RFC 7641 §3.1).
 pub(crate) const F_REGISTRATION: u8 = 8;
+/// A duplicate gets an empty ACK (separate response, No-Response, a CON response we acked).
+pub(crate) const F_EMPTY_ACK: u8 = 16;
 
 impl<P> DedupSlot<P> {
     /// An unused slot.
     pub const EMPTY: Self = Self {
         peer: None,
-        expires: Instant::ZERO,
-        cache: NONE,
-        bucket: NONE,
         next: NONE,
+        received: 0,
+        data: [0xFF; 11],
         message_id: 0,
         generation: 0,
         state: DState::Free,
         flags: 0,
         no_response: 0,
     };
+
+    /// The cached answer's chunk (`NONE` unless `Done` with one).
+    pub(crate) fn cache(&self) -> u32 {
+        match (self.state, self.data.first_chunk::<4>()) {
+            (DState::Done, Some(c)) => u32::from_be_bytes(*c),
+            _ => NONE,
+        }
+    }
+
+    pub(crate) fn set_cache(&mut self, chunk: u32) {
+        if let Some(c) = self.data.first_chunk_mut::<4>() {
+            *c = chunk.to_be_bytes();
+        }
+    }
+
+    /// The request's token and length, while `Pending` or `Accepted`.
+    pub(crate) fn pending(&self) -> super::server::Pending {
+        let [t0, t1, t2, t3, t4, t5, t6, t7, tl, hi, lo] = self.data;
+        super::server::Pending {
+            token: [t0, t1, t2, t3, t4, t5, t6, t7],
+            token_len: tl.min(8),
+            request_len: usize::from(u16::from_be_bytes([hi, lo])),
+        }
+    }
+
+    pub(crate) fn set_pending(&mut self, p: &super::server::Pending) {
+        let [t0, t1, t2, t3, t4, t5, t6, t7] = p.token;
+        let [hi, lo] = u16::try_from(p.request_len).unwrap_or(u16::MAX).to_be_bytes();
+        self.data = [t0, t1, t2, t3, t4, t5, t6, t7, p.token_len, hi, lo];
+    }
 }
 
 /// A server-side observer (RFC 7641 §4.1).
@@ -176,8 +208,8 @@ pub struct ObserverSlot<P> {
     pub(crate) sequence: u32,
     pub(crate) last_con: Instant,
     pub(crate) generation: u16,
-    /// Message id of the last NON notification (an RST to it removes the observer).
-    pub(crate) last_message_id: u16,
+    /// Message ids of the last NON notifications (an RST to one removes the observer).
+    pub(crate) recent_ids: [u16; 4],
     /// Exchange slot of the CON notification in flight, or `u16::MAX`.
     pub(crate) in_flight: u16,
     pub(crate) token: [u8; 8],
@@ -192,7 +224,7 @@ impl<P> ObserverSlot<P> {
         sequence: 0,
         last_con: Instant::ZERO,
         generation: 0,
-        last_message_id: 0,
+        recent_ids: [u16::MAX; 4],
         in_flight: u16::MAX,
         token: [0; 8],
         token_len: 0,
@@ -214,6 +246,8 @@ pub struct TxSlot<P> {
 pub(crate) enum Tx {
     /// An RST for this message id.
     Reset(u16),
+    /// An empty ACK for this message id.
+    EmptyAck(u16),
     /// The first `len` bytes of a chunk of the cache ring.
     Cached { offset: u32, len: u16 },
 }
@@ -229,10 +263,12 @@ pub struct EventSlot<P> {
     pub(crate) from: Option<P>,
     pub(crate) kind: EKind,
     /// The handle's slot and generation.
-    pub(crate) slot: u16,
+    pub(crate) slot: u32,
     pub(crate) generation: u16,
     /// The message in the receive ring, or `NONE`.
     pub(crate) message: u32,
+    /// Where its parts are (checked on arrival, not again).
+    pub(crate) layout: crate::wire::Layout,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +285,14 @@ pub(crate) enum EKind {
 
 impl<P> EventSlot<P> {
     /// An unused slot.
-    pub const EMPTY: Self = Self { from: None, kind: EKind::RequestTimedOut, slot: 0, generation: 0, message: NONE };
+    pub const EMPTY: Self = Self {
+        from: None,
+        kind: EKind::RequestTimedOut,
+        slot: 0,
+        generation: 0,
+        message: NONE,
+        layout: crate::wire::Layout { token_start: 0, options_start: 0, options_end: 0, problem_free: true },
+    };
 }
 
 /// The tables and byte stores of one endpoint, borrowed for one call.
@@ -259,6 +302,9 @@ pub struct Parts<'a, P> {
     pub exchanges: &'a mut [ExchangeSlot<P>],
     /// Received messages remembered for deduplication.
     pub dedup: &'a mut [DedupSlot<P>],
+    /// The dedup table's hash buckets: the first entry of each chain (`u32::MAX`: none), as
+    /// many as dedup entries.
+    pub dedup_index: &'a mut [u32],
     /// Server-side observers.
     pub observers: &'a mut [ObserverSlot<P>],
     /// Datagrams waiting to go out.
@@ -282,6 +328,8 @@ pub trait Storage<P> {
     fn exchanges(&self) -> &[ExchangeSlot<P>];
     /// The dedup table, read-only (for `poll_timeout`).
     fn dedup(&self) -> &[DedupSlot<P>];
+    /// The observer table, read-only.
+    fn observers(&self) -> &[ObserverSlot<P>];
 }
 
 /// Fixed-size tables, no allocator: `X` exchanges, `D` dedup entries, `O` observers, `T`
@@ -310,6 +358,7 @@ pub struct ArrayStorage<
 > {
     exchanges: [ExchangeSlot<P>; X],
     dedup: [DedupSlot<P>; D],
+    dedup_index: [u32; D],
     observers: [ObserverSlot<P>; O],
     transmit: [TxSlot<P>; T],
     events: [EventSlot<P>; E],
@@ -335,6 +384,7 @@ impl<
         Self {
             exchanges: [ExchangeSlot::EMPTY; X],
             dedup: [DedupSlot::EMPTY; D],
+            dedup_index: [NONE; D],
             observers: [ObserverSlot::EMPTY; O],
             transmit: [TxSlot::EMPTY; T],
             events: [EventSlot::EMPTY; E],
@@ -378,6 +428,7 @@ impl<
         Parts {
             exchanges: &mut self.exchanges,
             dedup: &mut self.dedup,
+            dedup_index: &mut self.dedup_index,
             observers: &mut self.observers,
             transmit: &mut self.transmit,
             events: &mut self.events,
@@ -391,6 +442,9 @@ impl<
     }
     fn dedup(&self) -> &[DedupSlot<P>] {
         &self.dedup
+    }
+    fn observers(&self) -> &[ObserverSlot<P>] {
+        &self.observers
     }
 }
 
@@ -445,6 +499,7 @@ impl Default for Limits {
 pub struct VecStorage<P> {
     exchanges: alloc::vec::Vec<ExchangeSlot<P>>,
     dedup: alloc::vec::Vec<DedupSlot<P>>,
+    dedup_index: alloc::vec::Vec<u32>,
     observers: alloc::vec::Vec<ObserverSlot<P>>,
     transmit: alloc::vec::Vec<TxSlot<P>>,
     events: alloc::vec::Vec<EventSlot<P>>,
@@ -461,6 +516,7 @@ impl<P: Clone> VecStorage<P> {
         Self {
             exchanges: vec![ExchangeSlot::EMPTY; limits.exchanges],
             dedup: vec![DedupSlot::EMPTY; limits.dedup],
+            dedup_index: vec![NONE; limits.dedup],
             observers: vec![ObserverSlot::EMPTY; limits.observers],
             transmit: vec![TxSlot::EMPTY; limits.transmit],
             events: vec![EventSlot::EMPTY; limits.events],
@@ -477,6 +533,7 @@ impl<P> Storage<P> for VecStorage<P> {
         Parts {
             exchanges: &mut self.exchanges,
             dedup: &mut self.dedup,
+            dedup_index: &mut self.dedup_index,
             observers: &mut self.observers,
             transmit: &mut self.transmit,
             events: &mut self.events,
@@ -490,5 +547,8 @@ impl<P> Storage<P> for VecStorage<P> {
     }
     fn dedup(&self) -> &[DedupSlot<P>] {
         &self.dedup
+    }
+    fn observers(&self) -> &[ObserverSlot<P>] {
+        &self.observers
     }
 }

@@ -239,6 +239,11 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         self.options_len + payload
     }
 
+    /// The value of the first `number` option as a uint, if present and decodable.
+    pub(crate) fn uint_value(&self, number: OptionNumber) -> Option<u32> {
+        self.entries().iter().find(|e| e.number == number.0).and_then(|e| super::decode_uint(e.value.bytes()))
+    }
+
     pub(crate) fn token_bytes(&self) -> &'a [u8] {
         self.token
     }

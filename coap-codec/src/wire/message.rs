@@ -95,6 +95,15 @@ pub struct Message<B> {
     problem_free: bool,
 }
 
+/// The offsets of a checked [`Message`] (crate-internal: rebuilding a view over a copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Layout {
+    pub(crate) token_start: u32,
+    pub(crate) options_start: u32,
+    pub(crate) options_end: u32,
+    pub(crate) problem_free: bool,
+}
+
 /// One option of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoapOption<'a> {
@@ -203,6 +212,30 @@ impl<B: AsRef<[u8]>> Message<B> {
 
     fn bytes(&self) -> &[u8] {
         self.buf.as_ref()
+    }
+
+    /// Where the parts of this checked message are, to rebuild the view over a copy of its
+    /// bytes without checking them again ([`Message::from_layout`]).
+    pub(crate) fn layout(&self) -> Layout {
+        Layout {
+            token_start: self.token_start as u32,
+            options_start: self.options_start as u32,
+            options_end: self.options_end as u32,
+            problem_free: self.problem_free,
+        }
+    }
+
+    /// The view over `buf`, a byte-for-byte copy of a message that passed
+    /// [`new_checked`](Self::new_checked) with this `layout`. Offsets past the end of a
+    /// wrong `buf` cannot panic (every accessor bounds-checks), they only give empty parts.
+    pub(crate) fn from_layout(buf: B, layout: Layout) -> Self {
+        Self {
+            buf,
+            token_start: layout.token_start as usize,
+            options_start: layout.options_start as usize,
+            options_end: layout.options_end as usize,
+            problem_free: layout.problem_free,
+        }
     }
 
     fn byte(&self, i: usize) -> u8 {

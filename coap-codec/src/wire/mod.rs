@@ -35,6 +35,7 @@ mod writer;
 pub use builder::MessageBuilder;
 pub use error::{DecodeError, EncodeError, Malformed, Reaction};
 pub use header::{Code, MessageId, MessageType};
+pub(crate) use message::Layout;
 pub use message::{CoapOption, Message, OptionProblem, Options};
 pub use option::{decode_uint, encode_uint, OptionFormat, OptionNumber};
 pub use value::{Block, ContentFormat, NoResponse, Observe};
