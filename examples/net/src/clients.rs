@@ -66,7 +66,7 @@ pub struct Paho {
 }
 
 /// The first executable `name` on `PATH`, else in [`FALLBACK_DIRS`].
-fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let on_path = env::var_os("PATH").map(|p| env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default();
     on_path
         .into_iter()

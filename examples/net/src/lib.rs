@@ -8,6 +8,12 @@
 //!   free port with [`broker_loop::Background`].
 //! - [`clients`]: finds the real clients the broker interop tests drive (`mosquitto_pub`,
 //!   `mosquitto_sub`, Python with paho-mqtt), with the same rule for a missing peer.
+//! - [`coap_driver`]: runs a `coap_codec` [`Endpoint`](coap_codec::endpoint::Endpoint) over a
+//!   tokio `UdpSocket`; the CLIs `coap-client` and `coap-server` (`src/bin/`) use it.
+//! - [`coap_peers`]: finds and runs the real CoAP peers the CoAP interop tests use: libcoap's
+//!   `coap-client`/`coap-server` and aiocoap (`aiocoap-client`, and a server script), each
+//!   server on a free loopback UDP port, each client under a hard timeout; same rule for a
+//!   missing peer.
 //! - [`mosquitto`]: starts a private mosquitto broker on a free loopback port for one test, and
 //!   applies the project's rule for a missing peer (print why and skip outside CI, fail in CI,
 //!   where `CI=true`).
@@ -16,5 +22,7 @@
 
 pub mod broker_loop;
 pub mod clients;
+pub mod coap_driver;
+pub mod coap_peers;
 pub mod driver;
 pub mod mosquitto;

@@ -45,7 +45,8 @@ const FALLBACK_PATHS: [&str; 2] = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosqu
 /// binds it (by another test's broker, say); mosquitto then exits at once and we try another.
 const START_ATTEMPTS: u32 = 3;
 
-/// Why no mosquitto binary could be used: the text a skipped test prints.
+/// Why a peer (here mosquitto; in [`crate::clients`] and [`crate::coap_peers`] the others) could
+/// not be used: the text a skipped test prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
     reason: String,
@@ -153,7 +154,7 @@ pub(crate) fn missing(what: &str, skip: &Skip) {
     reason = "test support: a peer that is missing in CI, or broken, must fail the test that asked for it"
 )]
 #[track_caller]
-fn fail(message: fmt::Arguments<'_>) -> ! {
+pub(crate) fn fail(message: fmt::Arguments<'_>) -> ! {
     panic!("{message}")
 }
 
@@ -189,7 +190,7 @@ impl Broker {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn start(bin: &Path, extra_config: &[&str]) -> io::Result<Self> {
-        let dir = TempDir::new()?;
+        let dir = TempDir::new("net-mosquitto")?;
         let mut attempt = 1;
         loop {
             let port = free_port()?;
@@ -304,7 +305,7 @@ fn wait_ready(child: &mut Child, port: u16) -> io::Result<Ready> {
     }
 }
 
-fn read_log(path: &Path) -> String {
+pub(crate) fn read_log(path: &Path) -> String {
     match fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => format!("(no log at {}: {e})", path.display()),
@@ -326,21 +327,22 @@ pub(crate) fn is_executable(path: &Path) -> bool {
 
 /// A directory under the system temp dir, removed with its contents on drop.
 #[derive(Debug)]
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> io::Result<Self> {
+    /// A new empty dir named `<prefix>-<pid>-<n>-<nanos>`.
+    pub(crate) fn new(prefix: &str) -> io::Result<Self> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         // Unique within this process by the counter, across processes by the pid, and against
         // a stale dir from a reused pid by the clock; `create_dir` refuses an existing one.
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = env::temp_dir().join(format!("net-mosquitto-{}-{n}-{nanos}", std::process::id()));
+        let path = env::temp_dir().join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
         fs::create_dir(&path)?;
         Ok(Self(path))
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 

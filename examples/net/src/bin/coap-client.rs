@@ -1,0 +1,328 @@
+//! `coap-client`: send one CoAP request over UDP and print the response payload, in the spirit
+//! of libcoap's `coap-client`; with `-s` observe a resource and print one line per
+//! notification. It shows coap-codec's poll-driven `Endpoint` as a client on a tokio socket
+//! through `net::coap_driver`: the endpoint picks message id and token, retransmits a CON,
+//! matches the piggybacked or separate response (acknowledging the latter), orders
+//! notifications, and deregisters.
+//!
+//! ```text
+//! cargo run -p net --bin coap-client -- coap://127.0.0.1/test
+//! cargo run -p net --bin coap-client -- -m put -e 21.5 -t text coap://127.0.0.1/test -v
+//! cargo run -p net --bin coap-client -- -N coap://127.0.0.1/query?a=1&b=2     # NON request
+//! cargo run -p net --bin coap-client -- -s 10 coap://127.0.0.1/obs            # observe 10 s
+//! cargo run -p net --bin coap-client -- -m put -O 5 -e x coap://127.0.0.1/create1   # If-None-Match
+//! ```
+//!
+//! The payload goes to stdout (followed by a newline; nothing for an empty payload). With
+//! `-v`, stderr gets the response code and one hex line per datagram (`-> 40 01 ...` sent,
+//! `<- 60 45 ...` received).
+//!
+//! Exit status: 0 for a 2.xx response (or an observation that ran its time); 1 for a 4.xx or
+//! 5.xx response (its code goes to stderr), an RST, a request that timed out (no ACK after the
+//! retransmissions, or no response within `-B` seconds), or a socket error; 2 for bad
+//! arguments.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser};
+use coap_codec::endpoint::{Config, Limits, RequestHandle, RequestOptions};
+use coap_codec::uri::{Scheme, Uri};
+use coap_codec::wire::{Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
+use net::coap_driver::{hex, Driver, Event, MessageBuf, Trace};
+
+/// Send a CoAP request over UDP and print the response payload.
+#[derive(Debug, Parser)]
+#[command(name = "coap-client", disable_help_flag = true)]
+struct Args {
+    /// Method: get, put, post, delete, fetch, patch or ipatch.
+    #[arg(short, long, default_value = "get", value_parser = method)]
+    method: Code,
+    /// Payload to send.
+    #[arg(short = 'e', long = "payload", value_name = "TEXT")]
+    payload: Option<String>,
+    /// Content-Format of the payload: a number, or text, link, xml, octet, json, cbor.
+    #[arg(short = 't', long = "content-format", value_name = "FORMAT", value_parser = content_format)]
+    content_format: Option<u16>,
+    /// Accept: the Content-Format wanted in the response (as for -t).
+    #[arg(short = 'A', long, value_name = "FORMAT", value_parser = content_format)]
+    accept: Option<u16>,
+    /// Send the request as NON (non-confirmable) instead of CON.
+    #[arg(short = 'N', long = "non")]
+    non: bool,
+    /// Observe for this many seconds (RFC 7641), then deregister (a GET with Observe 1).
+    #[arg(short = 's', long = "observe", value_name = "SECONDS")]
+    observe: Option<u64>,
+    /// With -s: end by forgetting the observation (the next notification gets RST) instead of
+    /// deregistering.
+    #[arg(long, requires = "observe")]
+    cancel: bool,
+    /// Add option NUM, empty or with VALUE (text, or hex after 0x); repeat for more.
+    #[arg(short = 'O', long = "option", value_name = "NUM[,VALUE]", value_parser = option_arg)]
+    options: Vec<RawOption>,
+    /// Give up when no response came within this many seconds.
+    #[arg(short = 'B', long = "wait", value_name = "SECONDS", default_value_t = 90)]
+    wait: u64,
+    /// Print the response code and a hex line of each datagram to stderr.
+    #[arg(short, long)]
+    verbose: bool,
+    /// The resource: `coap://HOST:PORT/PATH?QUERY` (port and query optional).
+    uri: String,
+    /// Print help.
+    #[arg(long, action = ArgAction::Help)]
+    help: Option<bool>,
+}
+
+/// A `-O` option.
+#[derive(Debug, Clone)]
+struct RawOption {
+    number: OptionNumber,
+    value: Vec<u8>,
+}
+
+fn method(s: &str) -> Result<Code, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "get" => Ok(Code::GET),
+        "post" => Ok(Code::POST),
+        "put" => Ok(Code::PUT),
+        "delete" => Ok(Code::DELETE),
+        "fetch" => Ok(Code::FETCH),
+        "patch" => Ok(Code::PATCH),
+        "ipatch" => Ok(Code::IPATCH),
+        _ => Err("expected get, post, put, delete, fetch, patch or ipatch".into()),
+    }
+}
+
+fn content_format(s: &str) -> Result<u16, String> {
+    let named = match s {
+        "text" | "text/plain" => Some(ContentFormat::TEXT_PLAIN),
+        "link" | "application/link-format" => Some(ContentFormat::APPLICATION_LINK_FORMAT),
+        "xml" | "application/xml" => Some(ContentFormat::APPLICATION_XML),
+        "octet" | "application/octet-stream" => Some(ContentFormat::APPLICATION_OCTET_STREAM),
+        "json" | "application/json" => Some(ContentFormat::APPLICATION_JSON),
+        "cbor" | "application/cbor" => Some(ContentFormat::APPLICATION_CBOR),
+        _ => ContentFormat::from_media_type(s),
+    };
+    match named {
+        Some(f) => Ok(f.0),
+        None => s.parse().map_err(|_| "expected a number 0-65535 or text, link, xml, octet, json, cbor".into()),
+    }
+}
+
+fn option_arg(s: &str) -> Result<RawOption, String> {
+    let (number, value) = match s.split_once(',') {
+        Some((n, v)) => (n, v),
+        None => (s, ""),
+    };
+    let number = number.trim().parse::<u16>().map_err(|_| format!("{number:?} is not an option number"))?;
+    let value = match value.strip_prefix("0x") {
+        Some(h) => (0..h.len())
+            .step_by(2)
+            .map(|i| h.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| format!("{value:?} is not an even number of hex digits"))?,
+        None => value.as_bytes().to_vec(),
+    };
+    Ok(RawOption { number: OptionNumber(number), value })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coap-client: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    let uri = Uri::parse(&args.uri).map_err(|e| format!("{}: {e}", args.uri))?;
+    if uri.scheme != Scheme::Coap {
+        return Err(format!("{}: only coap:// (UDP) for now", uri.scheme.as_str()));
+    }
+    let host = uri.host.trim_start_matches('[').trim_end_matches(']');
+    let server = tokio::net::lookup_host((host, uri.port))
+        .await
+        .map_err(|e| format!("{host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host}: no address"))?;
+    let local: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+    let config = Config { seed: clock_seed(), ..Config::default() };
+    let limits = Limits { exchanges: 4, dedup: 256, observers: 0, ..Limits::default() };
+    let mut driver = Driver::bind(local, config, &limits).await.map_err(|e| format!("UDP socket: {e}"))?;
+    if args.verbose {
+        driver.set_trace(|t| match t {
+            Trace::Sent { datagram, .. } => eprintln!("-> {}", hex(datagram)),
+            Trace::Received { datagram, outcome: Ok(()), .. } => eprintln!("<- {}", hex(datagram)),
+            Trace::Received { datagram, outcome: Err(why), .. } => eprintln!("<- {} ({why})", hex(datagram)),
+            Trace::SendFailed { error, .. } => eprintln!("send failed: {error}"),
+            _ => {}
+        });
+    }
+
+    // The request: the URI's options, then ours (the builder sorts them by number).
+    let mut scratch = [0u8; 2048];
+    let ty = if args.non { MessageType::NonConfirmable } else { MessageType::Confirmable };
+    let mut b = MessageBuilder::<64>::new(ty, args.method, MessageId(0));
+    uri.add_options(&mut b, &mut scratch).map_err(|e| format!("{}: {e}", args.uri))?;
+    let encode = |e| format!("request: {e}");
+    if let Some(f) = args.content_format {
+        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f)).map_err(encode)?;
+    }
+    if let Some(f) = args.accept {
+        b.uint(OptionNumber::ACCEPT, u32::from(f)).map_err(encode)?;
+    }
+    if args.observe.is_some() {
+        b.uint(OptionNumber::OBSERVE, 0).map_err(encode)?;
+    }
+    for o in &args.options {
+        b.option(o.number, &o.value).map_err(encode)?;
+    }
+    if let Some(p) = &args.payload {
+        b.payload(p.as_bytes());
+    }
+    let opts = RequestOptions { confirmable: !args.non, ..RequestOptions::default() };
+    let request = driver.command(|ep, now| ep.request(now, server, &b, opts)).map_err(|e| format!("request: {e}"))?;
+
+    let start = tokio::time::Instant::now();
+    let give_up = start + Duration::from_secs(args.wait);
+    let Some(seconds) = args.observe else {
+        let response = await_response(&mut driver, request, give_up, args.verbose).await?;
+        return print_payload(&response);
+    };
+    observe(&mut driver, request, start + Duration::from_secs(seconds), give_up, args).await
+}
+
+/// Waits for the final response to `request` (printing nothing); an error for a timeout, an
+/// RST or a 4.xx/5.xx code.
+async fn await_response(
+    driver: &mut Driver,
+    request: RequestHandle,
+    give_up: tokio::time::Instant,
+    verbose: bool,
+) -> Result<MessageBuf, String> {
+    loop {
+        let event = tokio::time::timeout_at(give_up, driver.next_event())
+            .await
+            .map_err(|_| "no response in time (request timed out)".to_owned())?
+            .map_err(|e| format!("socket: {e}"))?;
+        match event {
+            Event::ResponseReceived { request: r, response, .. } if r == request => {
+                return success(response, verbose);
+            }
+            other => check_failure(&other, request)?,
+        }
+    }
+}
+
+/// Observes until `end`, printing the first response and each notification, then deregisters
+/// (or cancels with `--cancel`).
+async fn observe(
+    driver: &mut Driver,
+    request: RequestHandle,
+    end: tokio::time::Instant,
+    give_up: tokio::time::Instant,
+    args: &Args,
+) -> Result<(), String> {
+    let mut established = false;
+    loop {
+        let deadline = if established { end } else { end.min(give_up) };
+        let Ok(event) = tokio::time::timeout_at(deadline, driver.next_event()).await else {
+            if !established {
+                return Err("no response in time (request timed out)".into());
+            }
+            break;
+        };
+        match event.map_err(|e| format!("socket: {e}"))? {
+            Event::ResponseReceived { request: r, response, observing, .. } if r == request => {
+                print_payload(&success(response, args.verbose)?)?;
+                if !observing {
+                    // The server did not register us (RFC 7641 §3.1: a plain response).
+                    if args.verbose {
+                        eprintln!("(not observing: the response has no Observe option)");
+                    }
+                    return Ok(());
+                }
+                established = true;
+            }
+            Event::NotificationReceived { request: r, notification, .. } if r == request => {
+                print_payload(&notification)?;
+            }
+            other => check_failure(&other, request)?,
+        }
+    }
+    if args.cancel {
+        driver.command(|ep, now| ep.cancel(now, request)).map_err(|e| format!("cancel: {e}"))?;
+        return driver.flush().await.map_err(|e| format!("socket: {e}"));
+    }
+    driver.command(|ep, now| ep.deregister(now, request)).map_err(|e| format!("deregister: {e}"))?;
+    // The final response to the deregistration (RFC 7641 §3.6); notifications sent before it
+    // are no longer printed.
+    let bound = tokio::time::Instant::now() + Duration::from_secs(args.wait.min(10));
+    loop {
+        let Ok(event) = tokio::time::timeout_at(bound, driver.next_event()).await else {
+            eprintln!("coap-client: no answer to the deregistration; leaving anyway");
+            return Ok(());
+        };
+        match event.map_err(|e| format!("socket: {e}"))? {
+            Event::ResponseReceived { request: r, response, .. } if r == request => {
+                if args.verbose {
+                    eprintln!("{} (deregistered)", response.code);
+                }
+                return Ok(());
+            }
+            Event::RequestTimedOut { request: r, .. } | Event::RequestReset { request: r, .. } if r == request => {
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `response` if its code is 2.xx (printing the code with `-v`); its code as the error
+/// otherwise.
+fn success(response: MessageBuf, verbose: bool) -> Result<MessageBuf, String> {
+    if verbose {
+        eprintln!("{}", response.code);
+    }
+    if response.code.class() == 2 {
+        return Ok(response);
+    }
+    let diagnostic = String::from_utf8_lossy(&response.payload);
+    Err(if diagnostic.is_empty() { format!("{}", response.code) } else { format!("{}: {diagnostic}", response.code) })
+}
+
+/// An error for a timeout or reset of `request`; other events pass.
+fn check_failure(event: &Event, request: RequestHandle) -> Result<(), String> {
+    match event {
+        Event::RequestTimedOut { request: r, peer } if *r == request => {
+            Err(format!("request timed out: no acknowledgement or response from {peer}"))
+        }
+        Event::RequestReset { request: r, peer } if *r == request => Err(format!("{peer} rejected the request (RST)")),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the payload and a newline to stdout (nothing for an empty payload).
+fn print_payload(m: &MessageBuf) -> Result<(), String> {
+    if m.payload.is_empty() {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&m.payload)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("stdout: {e}"))
+}
+
+/// A seed that differs between runs, so tokens and message ids do too (RFC 7252 §4.4, §5.3.1).
+fn clock_seed() -> u64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
+}
