@@ -128,6 +128,9 @@ impl Core {
 
     /// Starts queued requests to `peer` while NSTART allows, oldest first.
     pub(crate) fn start_queued<P: Copy + Eq + Hash>(&mut self, p: &mut Parts<'_, P>, now: Instant, peer: P) {
+        if !p.exchanges.iter().any(|e| e.state == XState::Queued) {
+            return;
+        }
         loop {
             let next = p
                 .exchanges

@@ -59,8 +59,19 @@ fn cap_ms(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX).min(i32::MAX as u32)
 }
 
+/// `i` in a ring of `cap` slots, for `i < 2 × cap` (head plus length): one compare instead of
+/// a division.
+#[inline]
+pub(crate) fn wrap(i: u32, cap: u32) -> u32 {
+    if i >= cap {
+        i - cap
+    } else {
+        i
+    }
+}
+
 /// `slot` of a hash bucket: multiply-shift over the table size.
-fn bucket<P: Hash>(peer: &P, message_id: u16, len: usize) -> usize {
+pub(crate) fn bucket<P: Hash>(peer: &P, message_id: u16, len: usize) -> usize {
     let mut h = Hasher(0x243F_6A88_85A3_08D3);
     peer.hash(&mut h);
     h.write_u16(message_id);
@@ -146,11 +157,9 @@ impl Core {
         &self,
         d: &[DedupSlot<P>],
         index: &[u32],
-        peer: P,
-        message_id: u16,
+        (b, peer, message_id): (usize, P, u16),
         now: Instant,
     ) -> Option<usize> {
-        let b = bucket(&peer, message_id, index.len());
         let mut i = *index.get(b)?;
         while let Some(s) = d.get(i as usize) {
             if s.peer == Some(peer) && s.message_id == message_id && s.state != DState::Free && !self.expired(s, now) {
@@ -200,7 +209,7 @@ impl Core {
                 break;
             }
             self.dedup_remove(p, t);
-            self.dedup_tail = (self.dedup_tail + 1) % cap.max(1);
+            self.dedup_tail = wrap(self.dedup_tail + 1, cap);
             self.dedup_len -= 1;
             self.ack_cursor = self.ack_cursor.saturating_sub(1);
         }
@@ -246,8 +255,7 @@ impl Core {
     pub(crate) fn dedup_insert<P: Copy + Eq + Hash>(
         &mut self,
         p: &mut Parts<'_, P>,
-        peer: P,
-        message_id: u16,
+        (b, peer, message_id): (usize, P, u16),
         now: Instant,
         state: DState,
         flags: u8,
@@ -256,8 +264,7 @@ impl Core {
         if self.dedup_len >= cap {
             return None;
         }
-        let i = ((self.dedup_tail + self.dedup_len) % cap) as usize;
-        let b = bucket(&peer, message_id, p.dedup_index.len());
+        let i = wrap(self.dedup_tail + self.dedup_len, cap) as usize;
         let head = *p.dedup_index.get(b)?;
         let s = p.dedup.get_mut(i)?;
         *s = DedupSlot {
@@ -280,7 +287,7 @@ impl Core {
     pub(crate) fn advance_ack_cursor<P>(&mut self, d: &[DedupSlot<P>]) {
         let cap = d.len() as u32;
         while self.ack_cursor < self.dedup_len {
-            let i = ((self.dedup_tail + self.ack_cursor) % cap) as usize;
+            let i = wrap(self.dedup_tail + self.ack_cursor, cap) as usize;
             match d.get(i) {
                 Some(s) if s.state == DState::Pending && s.flags & super::storage::F_CON != 0 => return,
                 _ => self.ack_cursor += 1,
@@ -294,7 +301,7 @@ impl Core {
         if self.ack_cursor >= self.dedup_len || d.is_empty() {
             return None;
         }
-        let i = ((self.dedup_tail + self.ack_cursor) as usize) % d.len();
+        let i = wrap(self.dedup_tail + self.ack_cursor, d.len() as u32) as usize;
         let s = d.get(i)?;
         if s.state != DState::Pending || s.flags & super::storage::F_CON == 0 {
             return None;
@@ -312,7 +319,7 @@ impl Core {
         if self.tx_len >= cap {
             return false;
         }
-        let i = ((self.tx_head + self.tx_len) % cap) as usize;
+        let i = wrap(self.tx_head + self.tx_len, cap) as usize;
         if let Some(s) = t.get_mut(i) {
             *s = TxSlot { to: Some(to), what };
             self.tx_len += 1;
@@ -377,7 +384,7 @@ impl Core {
             }
             None => (NONE, crate::wire::Layout::default()),
         };
-        let i = ((self.ev_head + self.ev_len) % cap) as usize;
+        let i = wrap(self.ev_head + self.ev_len, cap) as usize;
         if let Some(s) = p.events.get_mut(i) {
             *s = EventSlot { from: Some(from), kind, slot, generation, message: chunk, layout };
             self.ev_len += 1;

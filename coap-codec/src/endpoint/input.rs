@@ -182,7 +182,8 @@ impl Core {
     ) -> Result<(), Discarded> {
         let id = m.message_id().0;
         let con = m.message_type() == MessageType::Confirmable;
-        if let Some(i) = self.dedup_find(p.dedup, p.dedup_index, from, id, now) {
+        let key = (super::core::bucket(&from, id, p.dedup_index.len()), from, id);
+        if let Some(i) = self.dedup_find(p.dedup, p.dedup_index, key, now) {
             // RFC 7252 §4.5: processed once; a duplicate CON gets the same answer again.
             let s = *p.dedup.get(i).ok_or(Discarded::Duplicate)?;
             if con {
@@ -211,7 +212,7 @@ impl Core {
                 if let Some(t) = out.get_mut(4..) {
                     t.copy_from_slice(m.token());
                 }
-                match self.dedup_insert(p, from, id, now, DState::Done, F_CON) {
+                match self.dedup_insert(p, key, now, DState::Done, F_CON) {
                     Some(i) => {
                         if let Some(d) = p.dedup.get_mut(i) {
                             d.set_cache(at);
@@ -221,7 +222,7 @@ impl Core {
                     None => self.cache.release(p.cache, at, crate::endpoint::bytes::OWNED),
                 }
             } else {
-                let _ = self.dedup_insert(p, from, id, now, DState::Done, 0);
+                let _ = self.dedup_insert(p, key, now, DState::Done, 0);
             }
             return Err(Discarded::BadOption(bad));
         }
@@ -238,7 +239,7 @@ impl Core {
         }
         let (token, token_len) = super::core::short_token(m.token());
         let pending = Pending { request_len: m.as_bytes().len(), token, token_len };
-        let Some(i) = self.dedup_insert(p, from, id, now, DState::Pending, flags) else {
+        let Some(i) = self.dedup_insert(p, key, now, DState::Pending, flags) else {
             return Err(Discarded::Full(Table::Dedup));
         };
         let generation = p.dedup.get(i).map_or(0, |d| d.generation);
@@ -289,7 +290,8 @@ impl Core {
             MessageType::Reset => return Err(Discarded::Rejected),
             MessageType::Confirmable | MessageType::NonConfirmable => {
                 let con = ty == MessageType::Confirmable;
-                if let Some(d) = self.dedup_find(p.dedup, p.dedup_index, from, id, now) {
+                let key = (super::core::bucket(&from, id, p.dedup_index.len()), from, id);
+                if let Some(d) = self.dedup_find(p.dedup, p.dedup_index, key, now) {
                     // A duplicate: the same empty ACK again for a CON (RFC 7252 §4.5).
                     let s = *p.dedup.get(d).ok_or(Discarded::Duplicate)?;
                     if con && s.flags & F_EMPTY_ACK != 0 {
@@ -333,7 +335,8 @@ impl Core {
                 return Err(Discarded::Full(Table::Dedup));
             }
             let flags = if con { F_CON | F_EMPTY_ACK } else { 0 };
-            if self.dedup_insert(p, from, id, now, DState::Done, flags).is_some() && con {
+            let key = (super::core::bucket(&from, id, p.dedup_index.len()), from, id);
+            if self.dedup_insert(p, key, now, DState::Done, flags).is_some() && con {
                 self.push_tx(p.transmit, from, Tx::EmptyAck(id));
             }
         }

@@ -177,7 +177,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         }
         let cap = events.len() as u32;
         let e = *events.get(self.core.ev_head as usize)?;
-        self.core.ev_head = (self.core.ev_head + 1) % cap;
+        self.core.ev_head = core::wrap(self.core.ev_head + 1, cap);
         self.core.ev_len -= 1;
         self.core.shown = e.message;
         let receive: &[u8] = receive;

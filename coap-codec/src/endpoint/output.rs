@@ -96,7 +96,7 @@ impl Core {
             if buf.len() < len {
                 return Err(BufferTooSmall { required: len });
             }
-            self.tx_head = (self.tx_head + 1) % cap;
+            self.tx_head = super::core::wrap(self.tx_head + 1, cap);
             self.tx_len -= 1;
             let out = buf.get_mut(..len).unwrap_or(&mut []);
             match slot.what {
