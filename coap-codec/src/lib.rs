@@ -1,6 +1,7 @@
 //! Sans-IO CoAP for `no_std` devices and gateways: RFC 7252 messages and options, CoAP over TCP
-//! and WebSockets (RFC 8323), the link format (RFC 6690), URIs and the CoAP-HTTP mapping; the
-//! poll-driven endpoint (reliability, Observe, block-wise) comes next.
+//! and WebSockets (RFC 8323), the link format (RFC 6690), URIs and the CoAP-HTTP mapping, and the
+//! poll-driven [`endpoint`] (reliability, deduplication, NSTART, Observe) that owns no socket,
+//! clock or task.
 //!
 //! # Layers
 //! - [`wire`]: pure functions over bytes. [`wire::Message`] is a checked view (every format rule
@@ -45,11 +46,21 @@
 //! | RFC 8974 extended tokens; RFC 8768, 9175, 9177, 8613, 9668 options | [`wire::OptionNumber`] |
 //! | RFC 6690 link format | [`link_format`] |
 //!
-//! Still to come (see the workspace `CHANGELOG.md`): the endpoint (CON/ACK, dedup, NSTART,
-//! Observe and block-wise state).
+//! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7967, RFC 9175 §2, RFC 8768 | [`endpoint`] |
+//!
+//! Still to come (see the workspace `CHANGELOG.md`): block-wise transfers (RFC 7959) and CoAP
+//! over TCP/WebSockets sessions in the endpoint.
+//!
+//! # The endpoint
+//! [`endpoint::Endpoint`] follows the workspace's sans-IO contract in datagram form:
+//! `handle_input(now, from, datagram)`, `handle_timeout(now)`, `poll_transmit(now, buf)` (a
+//! datagram and its destination), `poll_event()`, `poll_timeout()`; commands (`request`,
+//! `respond`, `accept`, `observe`, `notify`, `ping`, `cancel`) only queue work. Its module docs
+//! run a complete exchange between a client and a server endpoint.
 //!
 //! # Features
-//! `std` (default; implies `alloc`), `alloc`, `serde` (on the plain value types), `arbitrary`.
+//! `std` (default; implies `alloc`), `alloc` (adds [`endpoint::VecStorage`]), `serde` (on the
+//! plain value types), `arbitrary`, `sim` (the deterministic datagram simulator, `sim`).
 //! With `--no-default-features` the crate needs neither `std` nor an allocator. `http` (implies
 //! `std`) adds `http_map`: the CoAP-HTTP mapping of RFC 7252 §10 and RFC 8075 on the `http`
 //! crate's types.
