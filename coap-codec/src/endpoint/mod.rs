@@ -131,6 +131,20 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         &self.core.config
     }
 
+    /// Mixes fresh entropy (a hardware RNG, the OS) into the PRNG that draws tokens,
+    /// retransmission timeouts and the Echo key (Echo values handed out before no longer verify);
+    /// without it they follow [`Config::seed`] alone. Call it once at start-up.
+    ///
+    /// ```
+    /// use coap_codec::endpoint::{ArrayStorage, Config, Endpoint};
+    /// let mut ep: Endpoint<u8> = Endpoint::new(Config::default(), ArrayStorage::new());
+    /// ep.reseed(0x5eed_1234_abcd_0042);
+    /// ```
+    pub fn reseed(&mut self, entropy: u64) {
+        self.core.rand = crate::rand::Rand::new(self.core.rand.next_u64() ^ entropy);
+        self.core.echo_key = self.core.rand.next_u64();
+    }
+
     /// Feeds a received datagram. `Ok` means it produced an event or a prescribed answer (a
     /// CoAP ping's RST); `Err` says why it produced no event, and any answer RFC 7252
     /// prescribes (RST, the cached response of a duplicate, 4.02) is already queued.
