@@ -209,6 +209,22 @@ pub fn aiocoap_client_or_skip() -> Option<PathBuf> {
     }
 }
 
+/// [`python_with_aiocoap`] with the rule for a missing peer: `None` (after a `SKIP:` line)
+/// outside CI. For tests that run their own aiocoap script (a library client, say).
+///
+/// # Panics
+/// When it is missing and `CI` is `true`.
+#[track_caller]
+pub fn python_with_aiocoap_or_skip() -> Option<PathBuf> {
+    match python_with_aiocoap() {
+        Ok(python) => Some(python),
+        Err(skip) => {
+            missing("aiocoap", &skip);
+            None
+        }
+    }
+}
+
 /// Starts a [`LibcoapServer`] with `extra_args`, applying the rule for a missing peer: `None`
 /// (after a `SKIP:` line) outside CI when the binary is missing.
 ///
