@@ -368,6 +368,20 @@ fn observe_get(path: &str) -> MessageBuilder<'_, 8> {
     b
 }
 
+/// A client (1) observing resource 1 of a server (2): the registration answered, the first
+/// response delivered and its event drained.
+fn observing() -> (Ep, Ep, coap_codec::endpoint::RequestHandle, coap_codec::endpoint::ObserverHandle) {
+    let (mut c, mut s) = (ep(1), ep(2));
+    let r = c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
+    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
+    let h = next_request(&mut s);
+    let o = s.observe(ms(0), h, 1).unwrap();
+    s.respond(ms(0), h, &content(b"v0")).unwrap();
+    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
+    assert_eq!(events(&mut c), ["response 2.05 v0 observing=true"]);
+    (c, s, r, o)
+}
+
 #[test]
 fn observe_register_notify_drop_stale_and_cancel_by_reset() {
     let (mut c, mut s) = (ep(1), ep(2));
@@ -404,14 +418,7 @@ fn observe_register_notify_drop_stale_and_cancel_by_reset() {
 
 #[test]
 fn observe_freshness_by_time_after_128_seconds() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
-    events(&mut c);
+    let (mut c, mut s, _, o) = observing();
     s.notify(ms(1), o, &content(b"old"), false).unwrap();
     let old = sent(&mut s, ms(1));
     s.notify(ms(2), o, &content(b"new"), false).unwrap();
@@ -423,13 +430,7 @@ fn observe_freshness_by_time_after_128_seconds() {
 
 #[test]
 fn con_notification_timeout_removes_the_observer() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    sent(&mut s, ms(0));
+    let (_c, mut s, _, o) = observing();
     s.notify(ms(10), o, &content(b"v1"), true).unwrap();
     let mut n = 0;
     while let Some(t) = s.poll_timeout() {
@@ -443,13 +444,7 @@ fn con_notification_timeout_removes_the_observer() {
 
 #[test]
 fn con_notification_at_least_every_24_hours() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    sent(&mut s, ms(0));
+    let (_c, mut s, _, o) = observing();
     s.notify(ms(1000), o, &content(b"a"), false).unwrap();
     assert_eq!(sent(&mut s, ms(1000))[0].1[0] & 0x30, 0x10, "NON");
     let day = 24 * 3600 * 1000;
@@ -459,14 +454,7 @@ fn con_notification_at_least_every_24_hours() {
 
 #[test]
 fn deregister_with_observe_1_ends_the_observation() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    let r = c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
-    events(&mut c);
+    let (mut c, mut s, r, _) = observing();
     c.deregister(ms(10), r).unwrap();
     let dereg = sent(&mut c, ms(10));
     let m = Message::new_checked(&dereg[0].1[..]).unwrap();
@@ -615,14 +603,7 @@ fn response_with_unrecognised_critical_option_is_rejected() {
 
 #[test]
 fn error_notification_ends_the_observation_without_observe() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
-    events(&mut c);
+    let (mut c, mut s, _, o) = observing();
     // RFC 7641 §4.2: a 4.04 notification has no Observe and ends the observation; sent as CON
     // and removed at once, it still goes out and is retransmitted until acknowledged.
     let nf = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::NOT_FOUND, MessageId(0));
@@ -643,13 +624,7 @@ fn error_notification_ends_the_observation_without_observe() {
 
 #[test]
 fn removing_an_observer_lets_its_notification_in_flight_finish() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    deliver(2, &mut c, &sent(&mut s, ms(0)), ms(0));
+    let (_c, mut s, _, o) = observing();
     s.notify(ms(10), o, &content(b"last"), true).unwrap();
     s.remove_observer(o).unwrap();
     let out = sent(&mut s, ms(10));
@@ -658,13 +633,7 @@ fn removing_an_observer_lets_its_notification_in_flight_finish() {
 
 #[test]
 fn reset_to_an_older_non_notification_removes_the_observer() {
-    let (mut c, mut s) = (ep(1), ep(2));
-    c.request(ms(0), 2, &observe_get("obs"), RequestOptions::default()).unwrap();
-    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(0));
-    let h = next_request(&mut s);
-    let o = s.observe(ms(0), h, 1).unwrap();
-    s.respond(ms(0), h, &content(b"v0")).unwrap();
-    sent(&mut s, ms(0));
+    let (_c, mut s, _, o) = observing();
     s.notify(ms(10), o, &content(b"1"), false).unwrap();
     let n1 = sent(&mut s, ms(10));
     s.notify(ms(20), o, &content(b"2"), false).unwrap();

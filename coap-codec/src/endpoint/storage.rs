@@ -332,6 +332,34 @@ pub trait Storage<P> {
     fn observers(&self) -> &[ObserverSlot<P>];
 }
 
+/// The `Storage` methods of a struct whose fields are the tables themselves (arrays or vectors).
+macro_rules! storage_methods {
+    () => {
+        fn parts(&mut self) -> Parts<'_, P> {
+            Parts {
+                exchanges: &mut self.exchanges,
+                dedup: &mut self.dedup,
+                dedup_index: &mut self.dedup_index,
+                observers: &mut self.observers,
+                transmit: &mut self.transmit,
+                events: &mut self.events,
+                store: &mut self.store,
+                cache: &mut self.cache,
+                receive: &mut self.receive,
+            }
+        }
+        fn exchanges(&self) -> &[ExchangeSlot<P>] {
+            &self.exchanges
+        }
+        fn dedup(&self) -> &[DedupSlot<P>] {
+            &self.dedup
+        }
+        fn observers(&self) -> &[ObserverSlot<P>] {
+            &self.observers
+        }
+    };
+}
+
 /// Fixed-size tables, no allocator: `X` exchanges, `D` dedup entries, `O` observers, `T`
 /// queued datagrams, `E` queued events, and the byte stores (`STORE` for open exchanges'
 /// messages, `CACHE` for cached answers, `RX` for received messages in events; each must hold
@@ -424,28 +452,7 @@ impl<
         const RX: usize,
     > Storage<P> for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
 {
-    fn parts(&mut self) -> Parts<'_, P> {
-        Parts {
-            exchanges: &mut self.exchanges,
-            dedup: &mut self.dedup,
-            dedup_index: &mut self.dedup_index,
-            observers: &mut self.observers,
-            transmit: &mut self.transmit,
-            events: &mut self.events,
-            store: &mut self.store,
-            cache: &mut self.cache,
-            receive: &mut self.receive,
-        }
-    }
-    fn exchanges(&self) -> &[ExchangeSlot<P>] {
-        &self.exchanges
-    }
-    fn dedup(&self) -> &[DedupSlot<P>] {
-        &self.dedup
-    }
-    fn observers(&self) -> &[ObserverSlot<P>] {
-        &self.observers
-    }
+    storage_methods!();
 }
 
 /// Table sizes for [`VecStorage`].
@@ -529,26 +536,5 @@ impl<P: Clone> VecStorage<P> {
 
 #[cfg(feature = "alloc")]
 impl<P> Storage<P> for VecStorage<P> {
-    fn parts(&mut self) -> Parts<'_, P> {
-        Parts {
-            exchanges: &mut self.exchanges,
-            dedup: &mut self.dedup,
-            dedup_index: &mut self.dedup_index,
-            observers: &mut self.observers,
-            transmit: &mut self.transmit,
-            events: &mut self.events,
-            store: &mut self.store,
-            cache: &mut self.cache,
-            receive: &mut self.receive,
-        }
-    }
-    fn exchanges(&self) -> &[ExchangeSlot<P>] {
-        &self.exchanges
-    }
-    fn dedup(&self) -> &[DedupSlot<P>] {
-        &self.dedup
-    }
-    fn observers(&self) -> &[ObserverSlot<P>] {
-        &self.observers
-    }
+    storage_methods!();
 }
