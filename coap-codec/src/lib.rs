@@ -45,11 +45,11 @@
 //! | RFC 8323 §3.2, §4.2 framing; §5 signals | [`wire::tcp`], [`wire::signal`] |
 //! | RFC 8974 extended tokens; RFC 8768, 9175, 9177, 8613, 9668 options | [`wire::OptionNumber`] |
 //! | RFC 6690 link format | [`link_format`] |
-//!
+//! | RFC 8323 §3.3-§3.4, §4.3-§4.4, §5, §7 (sessions over TCP/TLS and WebSockets: CSM, Ping/Pong, Release, Abort, Observe) | [`session`] |
 //! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7967, RFC 9175 §2, RFC 8768 | [`endpoint`] |
 //!
-//! Still to come (see the workspace `CHANGELOG.md`): block-wise transfers (RFC 7959) and CoAP
-//! over TCP/WebSockets sessions in the endpoint.
+//! Still to come (see the workspace `CHANGELOG.md`): block-wise transfers (RFC 7959), and the
+//! session's block-wise (BERT) and its use by the examples.
 //!
 //! # The endpoint
 //! [`endpoint::Endpoint`] follows the workspace's sans-IO contract in datagram form:
@@ -81,6 +81,7 @@ pub mod endpoint;
 pub mod http_map;
 pub mod link_format;
 mod rand;
+pub mod session;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod time;

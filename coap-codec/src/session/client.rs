@@ -1,0 +1,194 @@
+//! Our requests: sending, pings, Observe registration, deregistration and cancellation (RFC 7252
+//! §5.3; RFC 7641 §3 as updated by RFC 8323 §7; RFC 8323 §5.4).
+
+use super::core::{Core, Phase, QueueError};
+use super::storage::{ExchangeSlot, Parts, XKind, XState};
+use crate::endpoint::{RequestError, RequestHandle};
+use crate::time::Instant;
+use crate::wire::signal::Signal;
+use crate::wire::{Code, EncodeError, Message, MessageBuilder, MessageId, MessageType, MessageWriter, OptionNumber};
+
+/// `RequestError` for a frame that could not be queued.
+fn queue_error(e: QueueError) -> RequestError {
+    match e {
+        // The message needs `required` bytes; the peer accepts fewer (RFC 8323 §5.3.1).
+        QueueError::TooLarge(required) => RequestError::Encode(EncodeError::BufferTooSmall { required }),
+        QueueError::Full => RequestError::StoreFull,
+    }
+}
+
+impl Core {
+    /// Sends a request (or a Ping) with a fresh token.
+    pub(crate) fn request<const N: usize>(
+        &mut self,
+        p: &mut Parts<'_>,
+        now: Instant,
+        builder: &MessageBuilder<'_, N>,
+        kind: XKind,
+    ) -> Result<RequestHandle, RequestError> {
+        if self.phase != Phase::Open {
+            // A released or closed session takes no new exchanges.
+            return Err(RequestError::ExchangesFull);
+        }
+        if kind == XKind::Request && !builder.code_value().is_request() {
+            return Err(RequestError::NotARequest);
+        }
+        let i = p.exchanges.iter().position(|e| e.state == XState::Free).ok_or(RequestError::ExchangesFull)?;
+        let (token, token_len) = self.token(p.exchanges);
+        let tok = token.get(..usize::from(token_len)).unwrap_or(&[]);
+        let mut b = builder.clone();
+        b.token(tok).map_err(RequestError::Encode)?;
+        // RFC 7641 §3.1: a GET or FETCH with Observe 0 registers; it is kept (in UDP form) for
+        // the deregistration RFC 8323 §7.4 requires.
+        let registers = kind == XKind::Request
+            && matches!(builder.code_value(), Code::GET | Code::FETCH)
+            && builder.uint_value(OptionNumber::OBSERVE) == Some(0);
+        let (mut offset, mut len) = (0, 0);
+        if registers {
+            let n = b.encoded_len_with_token(tok.len());
+            let at = self.arena.alloc(p.store.len(), n).ok_or(RequestError::StoreFull)?;
+            let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
+            if let Err(e) = b.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
+                self.arena.used = at;
+                return Err(RequestError::Encode(e));
+            }
+            (offset, len) = (at, n as u32);
+        }
+        if let Err(e) = self.queue(p, &b, kind == XKind::Request) {
+            if registers {
+                self.arena.used = offset;
+            }
+            return Err(queue_error(e));
+        }
+        let timeout = if kind == XKind::Ping { self.config.ping_timeout } else { self.config.response_timeout };
+        let slot = p.exchanges.get_mut(i).ok_or(RequestError::ExchangesFull)?;
+        *slot = ExchangeSlot {
+            state: XState::Awaiting,
+            kind,
+            generation: slot.generation,
+            token,
+            token_len,
+            observe: u8::from(registers),
+            due: now.saturating_add(timeout),
+            offset,
+            len,
+        };
+        Ok(RequestHandle { slot: i as u32, generation: slot.generation })
+    }
+
+    /// Sends a Ping (RFC 8323 §5.4), with Custody (§5.4.1) if asked.
+    pub(crate) fn ping(
+        &mut self,
+        p: &mut Parts<'_>,
+        now: Instant,
+        custody: bool,
+    ) -> Result<RequestHandle, RequestError> {
+        let b = Signal::Ping { custody }.builder().map_err(RequestError::Encode)?;
+        self.request(p, now, &b, XKind::Ping)
+    }
+
+    /// The exchange `h` names, if it is still open for the application.
+    pub(crate) fn exchange(p: &Parts<'_>, h: RequestHandle) -> Option<usize> {
+        let e = p.exchanges.get(h.slot as usize)?;
+        (e.generation == h.generation && matches!(e.state, XState::Awaiting | XState::Observing))
+            .then_some(h.slot as usize)
+    }
+
+    /// Forgets a request. An observation is deregistered on the way (RFC 8323 §7.4: over a
+    /// reliable transport the client MUST deregister explicitly; there is no RST to end it).
+    pub(crate) fn cancel(&mut self, p: &mut Parts<'_>, now: Instant, h: RequestHandle) -> Result<(), RequestError> {
+        let i = Self::exchange(p, h).ok_or(RequestError::UnknownRequest)?;
+        let observing = p.exchanges.get(i).is_some_and(|e| e.observe != 0 && e.len > 0);
+        if observing && self.phase != Phase::Closed {
+            self.deregister(p, now, h)?;
+            if let Some(x) = p.exchanges.get_mut(i) {
+                x.state = XState::Cancelling;
+            }
+        } else {
+            self.free_exchange(p, i);
+        }
+        Ok(())
+    }
+
+    /// Sends the registration again with Observe 1 and the same token (RFC 7641 §3.6, RFC 8323
+    /// §7.4); its response is the final [`Event::ResponseReceived`](crate::endpoint::Event).
+    pub(crate) fn deregister(&mut self, p: &mut Parts<'_>, now: Instant, h: RequestHandle) -> Result<(), RequestError> {
+        let i = Self::exchange(p, h).ok_or(RequestError::UnknownRequest)?;
+        let e = *p.exchanges.get(i).ok_or(RequestError::UnknownRequest)?;
+        if e.observe == 0 || e.len == 0 {
+            return Err(RequestError::UnknownRequest);
+        }
+        // Rewrite the registration with Observe 1 at the end of the arena (scratch), frame it
+        // from there, then drop both.
+        let room = e.len as usize + 4;
+        let at = self.arena.alloc(p.store.len(), room).ok_or(RequestError::StoreFull)?;
+        let result = self.queue_deregistration(p, &e, at);
+        self.arena.used = at;
+        result?;
+        self.free_registration(p, i);
+        if let Some(x) = p.exchanges.get_mut(i) {
+            x.observe = 0;
+            x.state = XState::Awaiting;
+            x.due = now.saturating_add(self.config.response_timeout);
+        }
+        Ok(())
+    }
+
+    fn queue_deregistration(&mut self, p: &mut Parts<'_>, e: &ExchangeSlot, at: u32) -> Result<(), RequestError> {
+        let (head, scratch) = p.store.split_at_mut_checked(at as usize).ok_or(RequestError::StoreFull)?;
+        let old = head.get(e.offset as usize..(e.offset + e.len) as usize).ok_or(RequestError::UnknownRequest)?;
+        let m = Message::new_checked(old).map_err(|_| RequestError::UnknownRequest)?;
+        let mut w = MessageWriter::new(scratch, MessageType::Confirmable, m.code(), MessageId(0), m.token())
+            .map_err(RequestError::Encode)?;
+        for o in m.options() {
+            if o.number == OptionNumber::OBSERVE {
+                w.uint(OptionNumber::OBSERVE, 1).map_err(RequestError::Encode)?;
+            } else {
+                w.option(o.number, o.value).map_err(RequestError::Encode)?;
+            }
+        }
+        let n = w.finish(m.payload()).map_err(RequestError::Encode)?;
+        let tkl = m.token().len();
+        let body = scratch.get(4 + tkl..n).ok_or(RequestError::StoreFull)?;
+        let size = self.frame_len(body.len(), tkl);
+        if size > self.peer_max as usize {
+            return Err(queue_error(QueueError::TooLarge(size)));
+        }
+        let frame_at = self.tx.alloc(p.transmit, size).ok_or(RequestError::StoreFull)?;
+        let out = super::bytes::Fifo::get_mut(p.transmit, frame_at);
+        let h = self.write_header(out, body.len(), tkl as u8, m.code());
+        if let Some((token, rest)) = out.get_mut(h..).and_then(|o| o.split_at_mut_checked(tkl)) {
+            token.copy_from_slice(m.token());
+            if rest.len() == body.len() {
+                rest.copy_from_slice(body);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fires the response and Pong timeouts due at `now`.
+    pub(crate) fn expire(&mut self, p: &mut Parts<'_>, now: Instant) {
+        for i in 0..p.exchanges.len() {
+            let Some(&e) = p.exchanges.get(i) else { continue };
+            if e.due > now {
+                continue;
+            }
+            match e.state {
+                XState::Awaiting => {
+                    let ev = super::storage::EKind::RequestTimedOut;
+                    if let Ok(true) = self.push_event(p, ev, (i as u32, e.generation), None) {
+                        self.free_exchange(p, i);
+                    }
+                    // No room for the event: it stays due, and the next call tries again.
+                }
+                XState::Cancelling => self.free_exchange(p, i),
+                XState::Free | XState::Observing => {}
+            }
+        }
+    }
+
+    /// The earliest response or Pong deadline.
+    pub(crate) fn next_expiry(x: &[ExchangeSlot]) -> Option<Instant> {
+        x.iter().filter(|e| matches!(e.state, XState::Awaiting | XState::Cancelling)).map(|e| e.due).min()
+    }
+}
