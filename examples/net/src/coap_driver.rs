@@ -51,6 +51,7 @@ use coap_codec::endpoint::{
     BufferTooSmall, Config, Discarded, Endpoint, Limits, ObserverHandle, ObserverRemoval, RequestHandle,
     ResponseHandle, Storage, VecStorage,
 };
+use coap_codec::session::CloseReason;
 use coap_codec::time::Instant;
 use coap_codec::wire::{decode_uint, Code, Message, MessageId, MessageType, OptionNumber};
 use tokio::net::UdpSocket;
@@ -126,7 +127,11 @@ impl MessageBuf {
     }
 }
 
-/// An owned copy of a [`coap_codec::endpoint::Event`]: what the application must know.
+/// An owned copy of a [`coap_codec::endpoint::Event`]: what the application must know. The
+/// stream driver ([`crate::coap_stream_driver`]) gives the same events for a
+/// [`Session`](coap_codec::session::Session), with the connection's peer as `from`/`peer`, so
+/// that one application serves both (`RequestReset` and `ResponseNotAcknowledged` then never
+/// come: there is no RST or ACK on a reliable transport), and [`Event::Closed`] at its end.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event {
@@ -194,30 +199,45 @@ pub enum Event {
         /// Its destination.
         peer: SocketAddr,
     },
+    /// The connection is over (stream drivers only, [`crate::coap_stream_driver`]): the
+    /// session's [`CloseReason`]; anything it had to send (an Abort) was written first. The
+    /// last event of a connection.
+    Closed {
+        /// The peer of the connection.
+        peer: SocketAddr,
+        /// Why.
+        reason: CloseReason,
+    },
     /// An event this driver does not copy (the endpoint's events are `#[non_exhaustive]`), as
     /// its `Debug` text.
     Other(String),
 }
 
 impl Event {
-    /// Copies the endpoint's borrowed event.
-    fn copy(event: coap_codec::endpoint::Event<'_, SocketAddr>) -> Self {
+    /// Copies a borrowed event of the endpoint (`P = SocketAddr`) or of a session (`P = ()`,
+    /// one peer per connection), naming the peer with `addr`.
+    pub(crate) fn copy<P: std::fmt::Debug>(
+        event: coap_codec::endpoint::Event<'_, P>,
+        addr: impl Fn(P) -> SocketAddr,
+    ) -> Self {
         use coap_codec::endpoint::Event as E;
         match event {
             E::RequestReceived { handle, from, request } => {
-                Self::RequestReceived { handle, from, request: MessageBuf::copy(&request) }
+                Self::RequestReceived { handle, from: addr(from), request: MessageBuf::copy(&request) }
             }
             E::ResponseReceived { request, from, response, observing } => {
-                Self::ResponseReceived { request, from, response: MessageBuf::copy(&response), observing }
+                Self::ResponseReceived { request, from: addr(from), response: MessageBuf::copy(&response), observing }
             }
             E::NotificationReceived { request, from, notification } => {
-                Self::NotificationReceived { request, from, notification: MessageBuf::copy(&notification) }
+                Self::NotificationReceived { request, from: addr(from), notification: MessageBuf::copy(&notification) }
             }
-            E::RequestTimedOut { request, peer } => Self::RequestTimedOut { request, peer },
-            E::RequestReset { request, peer } => Self::RequestReset { request, peer },
-            E::PongReceived { request, peer } => Self::PongReceived { request, peer },
-            E::ObserverRemoved { observer, peer, reason } => Self::ObserverRemoved { observer, peer, reason },
-            E::ResponseNotAcknowledged { peer } => Self::ResponseNotAcknowledged { peer },
+            E::RequestTimedOut { request, peer } => Self::RequestTimedOut { request, peer: addr(peer) },
+            E::RequestReset { request, peer } => Self::RequestReset { request, peer: addr(peer) },
+            E::PongReceived { request, peer } => Self::PongReceived { request, peer: addr(peer) },
+            E::ObserverRemoved { observer, peer, reason } => {
+                Self::ObserverRemoved { observer, peer: addr(peer), reason }
+            }
+            E::ResponseNotAcknowledged { peer } => Self::ResponseNotAcknowledged { peer: addr(peer) },
             other => Self::Other(format!("{other:?}")),
         }
     }
@@ -419,7 +439,7 @@ impl<S: Storage<SocketAddr>> Driver<S> {
             }
         }
         while let Some(event) = self.endpoint.poll_event() {
-            self.events.push_back(Event::copy(event));
+            self.events.push_back(Event::copy(event, |from| from));
         }
     }
 }

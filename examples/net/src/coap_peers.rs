@@ -9,7 +9,10 @@
 //!   outside CI, fail in CI, where `CI=true`; see [`crate::mosquitto::broker_or_skip`]).
 //! - Servers: [`LibcoapServer`] and [`AiocoapServer`] run on a free `127.0.0.1` UDP port, are
 //!   ready once they answer a CoAP `GET /.well-known/core` ([`answers_coap`]), keep their
-//!   stdout and stderr in a log file ([`LibcoapServer::log`]) and are killed on drop.
+//!   stdout and stderr in a log file ([`LibcoapServer::log`]) and are killed on drop. libcoap's
+//!   also serves CoAP over TCP on the same port number ([`LibcoapServer::tcp_uri`]); aiocoap's
+//!   over TCP and WebSockets when asked (`--transports`, [`AiocoapServer::tcp_uri`],
+//!   [`AiocoapServer::ws_uri`]; WebSockets need [`aiocoap_websockets`]).
 //! - Clients: [`run_libcoap_client`] and [`run_aiocoap_client`] run one client to its end, or
 //!   kill it at a hard timeout, and return a [`ClientOutput`]. A client that must run beside
 //!   something else (an observer while the test changes the resource) is a
@@ -225,6 +228,50 @@ pub fn python_with_aiocoap_or_skip() -> Option<PathBuf> {
     }
 }
 
+/// Checks that the `python3` with aiocoap also has the `websockets` package, which aiocoap's
+/// CoAP over WebSockets needs (client and server: aiocoap's `ws` extra, `websockets>=13,<16`
+/// for 0.4.17), and returns its version.
+///
+/// # Errors
+/// A [`Skip`] saying what is missing.
+pub fn aiocoap_websockets() -> Result<String, Skip> {
+    static FOUND: OnceLock<Result<String, Skip>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let python = python_with_aiocoap()?;
+            let out = Command::new(&python)
+                .args(["-c", "import websockets; print(websockets.__version__)"])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| Skip::new(format!("{} did not run: {e}", python.display())))?;
+            if !out.status.success() {
+                return Err(Skip::new(format!(
+                    "{} has aiocoap but not websockets, which aiocoap's CoAP over WebSockets needs \
+                     (PyPI: python3 -m pip install 'websockets>=13,<16')",
+                    python.display()
+                )));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        })
+        .clone()
+}
+
+/// [`aiocoap_websockets`] with the rule for a missing peer: `None` (after a `SKIP:` line)
+/// outside CI.
+///
+/// # Panics
+/// When it is missing and `CI` is `true`.
+#[track_caller]
+pub fn aiocoap_websockets_or_skip() -> Option<String> {
+    match aiocoap_websockets() {
+        Ok(version) => Some(version),
+        Err(skip) => {
+            missing("aiocoap with websockets", &skip);
+            None
+        }
+    }
+}
+
 /// Starts a [`LibcoapServer`] with `extra_args`, applying the rule for a missing peer: `None`
 /// (after a `SKIP:` line) outside CI when the binary is missing.
 ///
@@ -378,8 +425,12 @@ impl ServerProcess {
     }
 
     fn uri(&self, path: &str) -> String {
+        self.uri_with("coap", self.port, path)
+    }
+
+    fn uri_with(&self, scheme: &str, port: u16, path: &str) -> String {
         let slash = if path.starts_with('/') { "" } else { "/" };
-        format!("coap://127.0.0.1:{}{slash}{path}", self.port)
+        format!("{scheme}://127.0.0.1:{port}{slash}{path}")
     }
 
     fn log(&self) -> String {
@@ -493,6 +544,12 @@ impl LibcoapServer {
         self.0.uri(path)
     }
 
+    /// `coap+tcp://127.0.0.1:<port><path>`: `-p` opens a CoAP-over-TCP listener (RFC 8323) on
+    /// the same port number (if that TCP port was free: see the type's docs).
+    pub fn tcp_uri(&self, path: &str) -> String {
+        self.0.uri_with("coap+tcp", self.0.port, path)
+    }
+
     /// Everything the server has written to stdout and stderr so far (with `-v 7`: each PDU),
     /// for failure messages.
     pub fn log(&self) -> String {
@@ -512,7 +569,13 @@ impl LibcoapServer {
 /// | `/large` | GET 2.05 2500 bytes (`--large-size N`) of 40-byte lines `large 0000 abcdefghijklmnopqrstuvwxyz01\n`, Block2 in 1024-byte blocks or the client's size; PUT (Block1 reassembled) replaces it, 2.04 |
 /// | `/.well-known/core` | `</.well-known/core>;ct="40",</test>,</separate>,</obs>;obs,</large>,<https://...>;rel="impl-info"` |
 ///
-/// [`log`](Self::log) holds the script's stdout, one line per event: `ready 127.0.0.1:<port>`,
+/// With `--transports udp,tcp,ws` it also serves CoAP over TCP on the same port number
+/// ([`tcp_uri`](Self::tcp_uri)) and over WebSockets on the port plus 3000 (aiocoap's rule for an
+/// explicit port; [`ws_uri`](Self::ws_uri)); WebSockets need the `websockets` package
+/// ([`aiocoap_websockets_or_skip`]).
+///
+/// [`log`](Self::log) holds the script's stdout, one line per event: `ready 127.0.0.1:<port>
+/// transports=<list> ws_port=<port or ->`,
 /// `request <METHOD> <path> <CON|NON> mid=<n> token=<hex> cf=<n|-> observe=<n|-> len=<n>
 /// payload=<python bytes repr, first 64>` and `notify /obs <n>`; and aiocoap's DEBUG log of each
 /// message sent and received (stderr).
@@ -522,8 +585,9 @@ pub struct AiocoapServer(ServerProcess);
 impl AiocoapServer {
     /// Runs `python tests/py/coap_server.py --port <port> --exit-on-stdin-eof <extra_args>` on a
     /// free loopback UDP port and waits (up to [`READY_TIMEOUT`]) until it answers a CoAP
-    /// `GET /.well-known/core`. `extra_args` are the script's: `--obs-interval S`,
-    /// `--separate-delay S`, `--large-size N`, `--lifetime S` (default 600: it exits then).
+    /// `GET /.well-known/core` and has logged its `ready` line (every listener bound).
+    /// `extra_args` are the script's: `--obs-interval S`, `--separate-delay S`, `--large-size N`,
+    /// `--lifetime S` (default 600: it exits then), `--transports udp,tcp,ws`.
     ///
     /// # Errors
     /// As [`LibcoapServer::start`].
@@ -539,8 +603,31 @@ impl AiocoapServer {
                 .stdin(Stdio::piped());
             command
         };
-        // The script prints `error: [Errno 98] Address already in use` and exits 1.
-        ServerProcess::start("aiocoap server", command, "Address already in use").map(Self)
+        // The script prints `error: Address already in use: ...` and exits 1.
+        let server = ServerProcess::start("aiocoap server", command, "Address already in use").map(Self)?;
+        // UDP answers as soon as its socket is bound; TCP and WebSockets are bound by then too
+        // once the script says `ready`.
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !server.log().lines().any(|l| l.starts_with("ready ")) {
+            if Instant::now() >= deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the aiocoap server printed no ready line; its log:\n{}", server.log()),
+                ));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+
+    /// `coap+tcp://127.0.0.1:<port><path>` (with `--transports` naming `tcp`).
+    pub fn tcp_uri(&self, path: &str) -> String {
+        self.0.uri_with("coap+tcp", self.0.port, path)
+    }
+
+    /// `coap+ws://127.0.0.1:<port + 3000><path>` (with `--transports` naming `ws`).
+    pub fn ws_uri(&self, path: &str) -> String {
+        self.0.uri_with("coap+ws", self.0.port + 3000, path)
     }
 
     /// The UDP port it listens on.

@@ -1,7 +1,8 @@
 //! The `coap-server` binary probed with raw datagrams from a std `UdpSocket`, byte by byte as
 //! RFC 7252 and RFC 7641 prescribe, and the `coap-client` binary against it. Each test starts
 //! its own server on a free loopback port (`--listen 127.0.0.1:0`, fast Observe changes) and
-//! kills it on drop; every receive has a timeout and every process a time bound.
+//! kills it on drop; every receive has a timeout and every process a time bound. CoAP over TCP
+//! and WebSockets (RFC 8323) is probed in `coap_tcp.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -430,14 +431,15 @@ fn well_known_core_lists_resources_and_filters_by_query() {
 }
 
 #[test]
-fn server_refuses_tcp_listen_addresses() {
+fn server_refuses_dtls_listen_addresses() {
+    // CoAP over TCP and WebSockets is tests/coap_tcp.rs; DTLS is not supported.
     let out = Command::new(env!("CARGO_BIN_EXE_coap-server"))
-        .args(["--listen", "coap+tcp://127.0.0.1:0"])
+        .args(["--listen", "coaps://127.0.0.1:0"])
         .output()
         .expect("run coap-server");
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2), "a bad argument");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("block-wise"), "{stderr}");
+    assert!(stderr.contains("DTLS is not supported"), "{stderr}");
 }
 
 #[test]

@@ -1,9 +1,11 @@
-//! `coap-client`: send one CoAP request over UDP and print the response payload, in the spirit
-//! of libcoap's `coap-client`; with `-s` observe a resource and print one line per
-//! notification. It shows coap-codec's poll-driven `Endpoint` as a client on a tokio socket
-//! through `net::coap_driver`: the endpoint picks message id and token, retransmits a CON,
-//! matches the piggybacked or separate response (acknowledging the latter), orders
-//! notifications, and deregisters.
+//! `coap-client`: send one CoAP request over UDP, TCP or WebSockets and print the response
+//! payload, in the spirit of libcoap's `coap-client`; with `-s` observe a resource and print one
+//! line per notification. It shows coap-codec's poll-driven machines as a client on tokio
+//! sockets: over UDP (`coap://`) the `Endpoint` through `net::coap_driver` picks message id and
+//! token, retransmits a CON, matches the piggybacked or separate response (acknowledging the
+//! latter), orders notifications, and deregisters; over TCP (`coap+tcp://`, RFC 8323 §3) and
+//! WebSockets (`coap+ws://`, §4) a `Session` through `net::coap_stream_driver` sends the CSM,
+//! matches by token and deregisters (the connection initiator's role).
 //!
 //! ```text
 //! cargo run -p net --bin coap-client -- coap://127.0.0.1/test
@@ -11,29 +13,35 @@
 //! cargo run -p net --bin coap-client -- -N coap://127.0.0.1/query?a=1&b=2     # NON request
 //! cargo run -p net --bin coap-client -- -s 10 coap://127.0.0.1/obs            # observe 10 s
 //! cargo run -p net --bin coap-client -- -m put -O 5 -e x coap://127.0.0.1/create1   # If-None-Match
+//! cargo run -p net --bin coap-client -- coap+tcp://127.0.0.1/test -v          # CoAP over TCP
+//! cargo run -p net --bin coap-client -- -s 5 coap+ws://127.0.0.1:8080/obs     # over WebSockets
 //! ```
 //!
 //! The payload goes to stdout (followed by a newline; nothing for an empty payload). With
-//! `-v`, stderr gets the response code and one hex line per datagram (`-> 40 01 ...` sent,
-//! `<- 60 45 ...` received).
+//! `-v`, stderr gets the response code and one hex line per datagram, TCP frame or WebSocket
+//! message (`-> 40 01 ...` sent, `<- 60 45 ...` received). Over TCP and WebSockets `-N` means
+//! nothing (there are no message types, RFC 8323 §3.2) and `--cancel` deregisters like the
+//! default (§7.4: there is no RST to end an observation).
 //!
 //! Exit status: 0 for a 2.xx response (or an observation that ran its time); 1 for a 4.xx or
 //! 5.xx response (its code goes to stderr), an RST, a request that timed out (no ACK after the
-//! retransmissions, or no response within `-B` seconds), or a socket error; 2 for bad
-//! arguments.
+//! retransmissions, or no response within `-B` seconds), a connection that failed or closed
+//! first, or a socket error; 2 for bad arguments.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
-use coap_codec::endpoint::{Config, Limits, RequestHandle, RequestOptions};
+use coap_codec::endpoint::{Config, Limits, RequestError, RequestHandle, RequestOptions};
+use coap_codec::session::{self, Transport};
 use coap_codec::uri::{Scheme, Uri};
 use coap_codec::wire::{Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
 use net::coap_driver::{hex, Driver, Event, MessageBuf, Trace};
+use net::coap_stream_driver::{StreamDriver, Trace as StreamTrace};
 
-/// Send a CoAP request over UDP and print the response payload.
+/// Send a CoAP request over UDP, TCP or WebSockets and print the response payload.
 #[derive(Debug, Parser)]
 #[command(name = "coap-client", disable_help_flag = true)]
 struct Args {
@@ -68,7 +76,8 @@ struct Args {
     /// Print the response code and a hex line of each datagram to stderr.
     #[arg(short, long)]
     verbose: bool,
-    /// The resource: `coap://HOST:PORT/PATH?QUERY` (port and query optional).
+    /// The resource: `coap://HOST:PORT/PATH?QUERY` (port and query optional; `coap+tcp://` for
+    /// CoAP over TCP, `coap+ws://` for CoAP over WebSockets).
     uri: String,
     /// Print help.
     #[arg(long, action = ArgAction::Help)]
@@ -142,28 +151,65 @@ async fn main() -> ExitCode {
 
 async fn run(args: &Args) -> Result<(), String> {
     let uri = Uri::parse(&args.uri).map_err(|e| format!("{}: {e}", args.uri))?;
-    if uri.scheme != Scheme::Coap {
-        return Err(format!("{}: only coap:// (UDP) for now", uri.scheme.as_str()));
-    }
+    let transport = match uri.scheme {
+        Scheme::Coap => None,
+        Scheme::CoapTcp => Some(Transport::Tcp),
+        Scheme::CoapWs => Some(Transport::WebSocket),
+        Scheme::Coaps | Scheme::CoapsTcp | Scheme::CoapsWs => {
+            return Err(format!("{}: DTLS and TLS are not supported", uri.scheme.as_str()))
+        }
+    };
     let host = uri.host.trim_start_matches('[').trim_end_matches(']');
     let server = tokio::net::lookup_host((host, uri.port))
         .await
         .map_err(|e| format!("{host}: {e}"))?
         .next()
         .ok_or_else(|| format!("{host}: no address"))?;
-    let local: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-    let config = Config { seed: clock_seed(), ..Config::default() };
-    let limits = Limits { exchanges: 4, dedup: 256, observers: 0, ..Limits::default() };
-    let mut driver = Driver::bind(local, config, &limits).await.map_err(|e| format!("UDP socket: {e}"))?;
-    if args.verbose {
-        driver.set_trace(|t| match t {
-            Trace::Sent { datagram, .. } => eprintln!("-> {}", hex(datagram)),
-            Trace::Received { datagram, outcome: Ok(()), .. } => eprintln!("<- {}", hex(datagram)),
-            Trace::Received { datagram, outcome: Err(why), .. } => eprintln!("<- {} ({why})", hex(datagram)),
-            Trace::SendFailed { error, .. } => eprintln!("send failed: {error}"),
-            _ => {}
-        });
-    }
+    let start = tokio::time::Instant::now();
+    let give_up = start + Duration::from_secs(args.wait);
+    let seed = clock_seed();
+    let mut conn = match transport {
+        None => {
+            let local: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
+            let config = Config { seed, ..Config::default() };
+            let limits = Limits { exchanges: 4, dedup: 256, observers: 0, ..Limits::default() };
+            let mut driver = Driver::bind(local, config, &limits).await.map_err(|e| format!("UDP socket: {e}"))?;
+            if args.verbose {
+                driver.set_trace(|t| match t {
+                    Trace::Sent { datagram, .. } => eprintln!("-> {}", hex(datagram)),
+                    Trace::Received { datagram, outcome: Ok(()), .. } => eprintln!("<- {}", hex(datagram)),
+                    Trace::Received { datagram, outcome: Err(why), .. } => eprintln!("<- {} ({why})", hex(datagram)),
+                    Trace::SendFailed { error, .. } => eprintln!("send failed: {error}"),
+                    _ => {}
+                });
+            }
+            Conn::Udp(driver, server)
+        }
+        Some(transport) => {
+            let config = session::Config { seed, ..session::Config::default() };
+            let limits = session::Limits { exchanges: 4, requests: 4, observers: 0, ..session::Limits::default() };
+            let connect = async {
+                match transport {
+                    Transport::Tcp => StreamDriver::connect_tcp(server, config, &limits).await,
+                    // The Host header names the URI's authority (RFC 6455 §4.1).
+                    _ => StreamDriver::connect_ws(server, &format!("{}:{}", uri.host, uri.port), config, &limits).await,
+                }
+            };
+            let mut driver = tokio::time::timeout_at(give_up, connect)
+                .await
+                .map_err(|_| format!("{}://{server}: no connection in time", uri.scheme.as_str()))?
+                .map_err(|e| format!("{}://{server}: {e}", uri.scheme.as_str()))?;
+            if args.verbose {
+                driver.set_trace(|t| match t {
+                    StreamTrace::Sent { frame } => eprintln!("-> {}", hex(frame)),
+                    StreamTrace::Received { frame } => eprintln!("<- {}", hex(frame)),
+                    StreamTrace::Failed { error } => eprintln!("connection failed: {error}"),
+                    _ => {}
+                });
+            }
+            Conn::Stream(driver)
+        }
+    };
 
     // The request: the URI's options, then ours (the builder sorts them by number).
     let mut scratch = [0u8; 2048];
@@ -187,27 +233,79 @@ async fn run(args: &Args) -> Result<(), String> {
         b.payload(p.as_bytes());
     }
     let opts = RequestOptions { confirmable: !args.non, ..RequestOptions::default() };
-    let request = driver.command(|ep, now| ep.request(now, server, &b, opts)).map_err(|e| format!("request: {e}"))?;
+    let request = conn.request(&b, opts).map_err(|e| format!("request: {e}"))?;
 
-    let start = tokio::time::Instant::now();
-    let give_up = start + Duration::from_secs(args.wait);
-    let Some(seconds) = args.observe else {
-        let response = await_response(&mut driver, request, give_up, args.verbose).await?;
-        return print_payload(&response);
+    let result = match args.observe {
+        None => match await_response(&mut conn, request, give_up, args.verbose).await {
+            Ok(response) => print_payload(&response),
+            Err(e) => Err(e),
+        },
+        Some(seconds) => observe(&mut conn, request, start + Duration::from_secs(seconds), give_up, args).await,
     };
-    observe(&mut driver, request, start + Duration::from_secs(seconds), give_up, args).await
+    conn.finish().await;
+    result
+}
+
+/// The way to the server: the UDP endpoint and the server's address, or a session on a TCP
+/// connection or WebSocket. The rest of the client does not know which.
+enum Conn {
+    Udp(Driver, SocketAddr),
+    Stream(StreamDriver),
+}
+
+impl Conn {
+    async fn next_event(&mut self) -> io::Result<Event> {
+        match self {
+            Self::Udp(driver, _) => driver.next_event().await,
+            Self::Stream(driver) => driver.next_event().await,
+        }
+    }
+
+    fn request(&mut self, b: &MessageBuilder<'_, 64>, opts: RequestOptions) -> Result<RequestHandle, RequestError> {
+        match self {
+            Self::Udp(driver, server) => driver.command(|ep, now| ep.request(now, *server, b, opts)),
+            Self::Stream(driver) => driver.command(|s, now| s.request(now, b, opts)),
+        }
+    }
+
+    fn deregister(&mut self, request: RequestHandle) -> Result<(), RequestError> {
+        match self {
+            Self::Udp(driver, _) => driver.command(|ep, now| ep.deregister(now, request)),
+            Self::Stream(driver) => driver.command(|s, now| s.deregister(now, request)),
+        }
+    }
+
+    fn cancel(&mut self, request: RequestHandle) -> Result<(), RequestError> {
+        match self {
+            Self::Udp(driver, _) => driver.command(|ep, now| ep.cancel(now, request)),
+            Self::Stream(driver) => driver.command(|s, now| s.cancel(now, request)),
+        }
+    }
+
+    /// Sends what is queued (an RST, a deregistration) and, for a connection, closes it.
+    async fn finish(&mut self) {
+        let bound = Duration::from_secs(2);
+        match self {
+            Self::Udp(driver, _) => {
+                let _ = tokio::time::timeout(bound, driver.flush()).await;
+            }
+            Self::Stream(driver) => {
+                let _ = tokio::time::timeout(bound, driver.close()).await;
+            }
+        }
+    }
 }
 
 /// Waits for the final response to `request` (printing nothing); an error for a timeout, an
-/// RST or a 4.xx/5.xx code.
+/// RST, a closed connection or a 4.xx/5.xx code.
 async fn await_response(
-    driver: &mut Driver,
+    conn: &mut Conn,
     request: RequestHandle,
     give_up: tokio::time::Instant,
     verbose: bool,
 ) -> Result<MessageBuf, String> {
     loop {
-        let event = tokio::time::timeout_at(give_up, driver.next_event())
+        let event = tokio::time::timeout_at(give_up, conn.next_event())
             .await
             .map_err(|_| "no response in time (request timed out)".to_owned())?
             .map_err(|e| format!("socket: {e}"))?;
@@ -223,7 +321,7 @@ async fn await_response(
 /// Observes until `end`, printing the first response and each notification, then deregisters
 /// (or cancels with `--cancel`).
 async fn observe(
-    driver: &mut Driver,
+    conn: &mut Conn,
     request: RequestHandle,
     end: tokio::time::Instant,
     give_up: tokio::time::Instant,
@@ -232,7 +330,7 @@ async fn observe(
     let mut established = false;
     loop {
         let deadline = if established { end } else { end.min(give_up) };
-        let Ok(event) = tokio::time::timeout_at(deadline, driver.next_event()).await else {
+        let Ok(event) = tokio::time::timeout_at(deadline, conn.next_event()).await else {
             if !established {
                 return Err("no response in time (request timed out)".into());
             }
@@ -257,15 +355,14 @@ async fn observe(
         }
     }
     if args.cancel {
-        driver.command(|ep, now| ep.cancel(now, request)).map_err(|e| format!("cancel: {e}"))?;
-        return driver.flush().await.map_err(|e| format!("socket: {e}"));
+        return conn.cancel(request).map_err(|e| format!("cancel: {e}"));
     }
-    driver.command(|ep, now| ep.deregister(now, request)).map_err(|e| format!("deregister: {e}"))?;
+    conn.deregister(request).map_err(|e| format!("deregister: {e}"))?;
     // The final response to the deregistration (RFC 7641 §3.6); notifications sent before it
     // are no longer printed.
     let bound = tokio::time::Instant::now() + Duration::from_secs(args.wait.min(10));
     loop {
-        let Ok(event) = tokio::time::timeout_at(bound, driver.next_event()).await else {
+        let Ok(event) = tokio::time::timeout_at(bound, conn.next_event()).await else {
             eprintln!("coap-client: no answer to the deregistration; leaving anyway");
             return Ok(());
         };
@@ -279,6 +376,7 @@ async fn observe(
             Event::RequestTimedOut { request: r, .. } | Event::RequestReset { request: r, .. } if r == request => {
                 return Ok(());
             }
+            Event::Closed { .. } => return Ok(()),
             _ => {}
         }
     }
@@ -304,6 +402,7 @@ fn check_failure(event: &Event, request: RequestHandle) -> Result<(), String> {
             Err(format!("request timed out: no acknowledgement or response from {peer}"))
         }
         Event::RequestReset { request: r, peer } if *r == request => Err(format!("{peer} rejected the request (RST)")),
+        Event::Closed { peer, reason } => Err(format!("the connection to {peer} closed: {reason}")),
         _ => Ok(()),
     }
 }
@@ -313,7 +412,7 @@ fn print_payload(m: &MessageBuf) -> Result<(), String> {
     if m.payload.is_empty() {
         return Ok(());
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = io::stdout().lock();
     stdout
         .write_all(&m.payload)
         .and_then(|()| stdout.write_all(b"\n"))

@@ -2,10 +2,13 @@
 
 Usage: python3 coap_server.py --port PORT [--host 127.0.0.1] [--obs-interval SECONDS]
                               [--separate-delay SECONDS] [--large-size BYTES] [--lifetime SECONDS]
-                              [--exit-on-stdin-eof]
+                              [--transports udp[,tcp][,ws]] [--exit-on-stdin-eof]
 
 net::coap_peers::AiocoapServer starts it on a free UDP port and waits until it answers a CoAP
-GET /.well-known/core. It serves UDP only (no TCP or TLS listener), and these resources:
+GET /.well-known/core. By default it serves UDP only; --transports adds CoAP over TCP (RFC 8323
+§3, aiocoap's "tcpserver", on PORT too) and over WebSockets (§4, aiocoap's "ws", which needs the
+websockets package and binds PORT + 3000: aiocoap's rule for an explicit port; path
+/.well-known/coap, subprotocol coap). No TLS. The resources:
 
     /.well-known/core  the link-format list of the others (RFC 6690)
     /test     GET 2.05 "hello" (text/plain); PUT 2.04; POST 2.01 with Location-Path
@@ -22,7 +25,7 @@ GET /.well-known/core. It serves UDP only (no TCP or TLS listener), and these re
 
 Output, line by line on stdout (flushed; the harness keeps it in the server's log):
 
-    ready <host>:<port>
+    ready <host>:<port> transports=<udp,tcp,ws> ws_port=<port + 3000 or ->
     request <METHOD> /<path> <CON|NON> mid=<n> token=<hex> cf=<n or -> observe=<n or -> len=<n> payload=<repr>
     notify /obs <counter>
 
@@ -163,9 +166,14 @@ async def main(args):
     counter = Counter(args.obs_interval)
     site.add_resource(["obs"], counter)
     site.add_resource(["large"], Large(args.large_size))
-    # UDP only: the default transports also listen on TCP and TLS, which the tests do not use.
-    await aiocoap.Context.create_server_context(site, bind=(args.host, args.port), transports=["udp6"])
-    out(f"ready {args.host}:{args.port}")
+    # Only the transports asked for: the defaults also listen on TLS, which the tests do not use.
+    names = {"udp": "udp6", "tcp": "tcpserver", "ws": "ws"}
+    transports = args.transports.split(",")
+    await aiocoap.Context.create_server_context(
+        site, bind=(args.host, args.port), transports=[names[t] for t in transports]
+    )
+    ws_port = args.port + 3000 if "ws" in transports else "-"
+    out(f"ready {args.host}:{args.port} transports={','.join(transports)} ws_port={ws_port}")
     await counter.run()
 
 
@@ -178,7 +186,10 @@ if __name__ == "__main__":
     parser.add_argument("--large-size", type=int, default=2500)
     parser.add_argument("--lifetime", type=int, default=600)
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    parser.add_argument("--transports", default="udp", help="comma-separated: udp (always), tcp, ws")
     args = parser.parse_args()
+    if not set(args.transports.split(",")) <= {"udp", "tcp", "ws"} or "udp" not in args.transports.split(","):
+        parser.error("--transports takes udp (which the harness needs to see the server ready), tcp, ws")
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     # A bound on the whole run, whatever happens to the process that started us.
     signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
@@ -188,6 +199,7 @@ if __name__ == "__main__":
     try:
         asyncio.run(main(args))
     except OSError as e:
-        # The port is taken (errno 98, EADDRINUSE): the harness reads this line and tries another.
-        out(f"error: {e}")
+        # The port is taken (errno 98, EADDRINUSE): the harness reads "Address already in use"
+        # and tries another. asyncio's TCP bind words it differently, hence the strerror.
+        out(f"error: {os.strerror(e.errno) if e.errno else ''}: {e}")
         sys.exit(1)
