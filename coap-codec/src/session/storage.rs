@@ -181,6 +181,32 @@ pub trait Storage {
     fn receive(&self) -> &[u8];
 }
 
+/// The `Storage` methods of a struct whose fields are the tables themselves (arrays or vectors).
+macro_rules! storage_methods {
+    () => {
+        fn parts(&mut self) -> Parts<'_> {
+            Parts {
+                exchanges: &mut self.exchanges,
+                requests: &mut self.requests,
+                observers: &mut self.observers,
+                events: &mut self.events,
+                store: &mut self.store,
+                transmit: &mut self.transmit,
+                receive: &mut self.receive,
+            }
+        }
+        fn exchanges(&self) -> &[ExchangeSlot] {
+            &self.exchanges
+        }
+        fn observers(&self) -> &[ObserverSlot] {
+            &self.observers
+        }
+        fn receive(&self) -> &[u8] {
+            &self.receive
+        }
+    };
+}
+
 /// Fixed-size tables, no allocator: `X` exchanges (our requests and pings), `R` received
 /// requests waiting for an answer, `O` observers, `E` queued events, and the byte stores:
 /// `STORE` for Observe registrations, `TX` for frames waiting to go out, `RX` for received
@@ -262,26 +288,7 @@ impl<
         const RX: usize,
     > Storage for ArrayStorage<X, R, O, E, STORE, TX, RX>
 {
-    fn parts(&mut self) -> Parts<'_> {
-        Parts {
-            exchanges: &mut self.exchanges,
-            requests: &mut self.requests,
-            observers: &mut self.observers,
-            events: &mut self.events,
-            store: &mut self.store,
-            transmit: &mut self.transmit,
-            receive: &mut self.receive,
-        }
-    }
-    fn exchanges(&self) -> &[ExchangeSlot] {
-        &self.exchanges
-    }
-    fn observers(&self) -> &[ObserverSlot] {
-        &self.observers
-    }
-    fn receive(&self) -> &[u8] {
-        &self.receive
-    }
+    storage_methods!();
 }
 
 /// Table sizes for [`VecStorage`].
@@ -357,24 +364,5 @@ impl VecStorage {
 
 #[cfg(feature = "alloc")]
 impl Storage for VecStorage {
-    fn parts(&mut self) -> Parts<'_> {
-        Parts {
-            exchanges: &mut self.exchanges,
-            requests: &mut self.requests,
-            observers: &mut self.observers,
-            events: &mut self.events,
-            store: &mut self.store,
-            transmit: &mut self.transmit,
-            receive: &mut self.receive,
-        }
-    }
-    fn exchanges(&self) -> &[ExchangeSlot] {
-        &self.exchanges
-    }
-    fn observers(&self) -> &[ObserverSlot] {
-        &self.observers
-    }
-    fn receive(&self) -> &[u8] {
-        &self.receive
-    }
+    storage_methods!();
 }
