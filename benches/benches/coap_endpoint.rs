@@ -31,7 +31,7 @@ use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumbe
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const PEERS: usize = 4096;
-type Client = Endpoint<SocketAddr, ArrayStorage<SocketAddr, 1, 1, 1, 2, 2, 64, 64, 128>>;
+type Client = Endpoint<SocketAddr, ArrayStorage<SocketAddr, 1, 1, 1, 2, 2, 64, 64, 128, 1, 0>>;
 type Server = Endpoint<SocketAddr, VecStorage<SocketAddr>>;
 
 struct World {
@@ -113,7 +113,7 @@ fn steady(step_ms: u64, dedup: usize) -> World {
 
 fn bench(c: &mut Criterion) {
     println!(
-        "size_of: ExchangeSlot<SocketAddr> {} B (plus the request's bytes), DedupSlot<SocketAddr> {} B + 4 B of hash index (plus the cached response and a 3-byte chunk header: here header 4 + token 4 + Content-Format 1 + marker 1 + payload 4 + 3 = {} B); a client Endpoint with ArrayStorage<SocketAddr, 1, 1, 1, 2, 2, 64, 64, 128>: {} B",
+        "size_of: ExchangeSlot<SocketAddr> {} B (plus the request's bytes), DedupSlot<SocketAddr> {} B + 4 B of hash index (plus the cached response and a 3-byte chunk header: here header 4 + token 4 + Content-Format 1 + marker 1 + payload 4 + 3 = {} B); a client Endpoint with ArrayStorage<SocketAddr, 1, 1, 1, 2, 2, 64, 64, 128, 1, 0>: {} B",
         size_of::<ExchangeSlot<SocketAddr>>(),
         size_of::<DedupSlot<SocketAddr>>(),
         4 + 4 + 1 + 1 + 4 + 3,

@@ -34,6 +34,8 @@ const LIMITS: Limits = Limits {
     store_bytes: 4096,
     cache_bytes: 8192,
     receive_bytes: 8192,
+    transfers: 4,
+    body_bytes: 4096,
 };
 
 fn seeds() -> Vec<u64> {

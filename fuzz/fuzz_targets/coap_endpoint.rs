@@ -1,7 +1,9 @@
 //! The CoAP endpoint: a byte string read as operations on a client (address 1) and a server
 //! (address 2): raw datagrams from either side, delivery of what one sent to the other (or its
-//! loss or duplication), requests (CON/NON, Observe), responses, accept, observe, notify, ping,
-//! cancel and time steps. Nothing panics, no poll loops forever, the tables stay bounded.
+//! loss or duplication), requests (CON/NON, Observe, bodies larger than a 64-byte block: RFC
+//! 7959 Block1), responses and notifications (larger ones go in Block2 blocks), accept,
+//! observe, notify, ping, cancel and time steps. Nothing panics, no poll loops forever, the
+//! tables and the body store stay bounded.
 #![no_main]
 
 use coap_codec::endpoint::{ArrayStorage, Config, Endpoint, Event, RequestOptions, ResponseHandle};
@@ -9,7 +11,7 @@ use coap_codec::time::Instant;
 use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumber};
 use libfuzzer_sys::fuzz_target;
 
-type Ep = Endpoint<u8, ArrayStorage<u8, 4, 8, 2, 8, 8, 512, 512, 512>>;
+type Ep = Endpoint<u8, ArrayStorage<u8, 4, 8, 2, 8, 8, 512, 512, 512, 2, 2048>>;
 
 fn drain(
     e: &mut Ep,
@@ -36,13 +38,24 @@ fn drain(
         assert!(n < 128, "poll_event does not end");
     }
     assert!(e.open_exchanges() <= 4 && e.dedup_entries() <= 8);
+    assert!(e.open_transfers() <= 2 && e.body_bytes_in_use() <= 2048);
 }
 
+/// Bodies: a byte pattern (block boundaries show).
+static BODY: &[u8; 1024] = &{
+    let mut b = [0u8; 1024];
+    let mut i = 0;
+    while i < 1024 {
+        b[i] = (i % 251) as u8;
+        i += 1;
+    }
+    b
+};
+
 fuzz_target!(|data: &[u8]| {
-    let mut eps = [
-        Ep::new(Config { seed: 1, ..Config::default() }, ArrayStorage::new()),
-        Ep::new(Config { seed: 2, ..Config::default() }, ArrayStorage::new()),
-    ];
+    // 64-byte blocks (RFC 7959 SZX 2), so that short inputs make multi-block bodies.
+    let config = |seed| Config { seed, block_szx: Some(2), ..Config::default() };
+    let mut eps = [Ep::new(config(1), ArrayStorage::new()), Ep::new(config(2), ArrayStorage::new())];
     let (mut now, mut ops) = (0u64, data);
     let (mut wire, mut pending, mut obs, mut observers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     while let Some((&op, rest)) = ops.split_first() {
@@ -74,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
                 now += u64::from(arg) * 97;
                 e.handle_timeout(Instant::from_millis(now));
             }
-            4 | 5 => {
+            4 | 5 | 11 => {
                 let mut b = MessageBuilder::<4>::new(
                     MessageType::Confirmable,
                     if arg & 2 == 0 { Code::GET } else { Code::POST },
@@ -83,6 +96,10 @@ fuzz_target!(|data: &[u8]| {
                 let _ = b.path("obs");
                 if op % 12 == 5 {
                     let _ = b.uint(OptionNumber::OBSERVE, u32::from(arg >> 7));
+                }
+                if op % 12 == 11 {
+                    // A body of up to 1,016 bytes: Block1 blocks (RFC 7959 §2.5).
+                    b.payload(BODY.get(..usize::from(arg) * 4).unwrap_or(BODY));
                 }
                 let _ = e.request(
                     t,
@@ -94,7 +111,8 @@ fuzz_target!(|data: &[u8]| {
             6 => {
                 if let Some(h) = pending.pop() {
                     let mut b = MessageBuilder::<2>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0));
-                    b.payload(&data[..usize::from(arg).min(data.len())]);
+                    // Longer than a block: Block2 blocks (RFC 7959 §2.4).
+                    b.payload(BODY.get(..usize::from(arg) * 3).unwrap_or(BODY));
                     let _ = eps[1].respond(t, h, &b);
                 }
             }
@@ -113,7 +131,8 @@ fuzz_target!(|data: &[u8]| {
             }
             9 => {
                 for &o in &observers {
-                    let b = MessageBuilder::<1>::new(MessageType::NonConfirmable, Code::CONTENT, MessageId(0));
+                    let mut b = MessageBuilder::<1>::new(MessageType::NonConfirmable, Code::CONTENT, MessageId(0));
+                    b.payload(BODY.get(..usize::from(arg >> 1)).unwrap_or(BODY));
                     let _ = eps[1].notify(t, o, &b, arg & 1 == 1);
                 }
             }

@@ -30,6 +30,25 @@ impl Arena {
         Some(at)
     }
 
+    /// Inserts `extra` bytes at `at` (at most `used`), moving everything from `at` on up by
+    /// `extra`; `false` (nothing changed) when they do not fit. Every offset the caller holds at
+    /// or above `at` must then be raised by `extra`.
+    pub(crate) fn grow(&mut self, buf: &mut [u8], at: u32, extra: usize) -> bool {
+        let (at, used) = (at as usize, self.used as usize);
+        let Some(end) = used.checked_add(extra) else { return false };
+        if at > used || end > buf.len() {
+            return false;
+        }
+        buf.copy_within(at..used, at + extra);
+        match u32::try_from(end) {
+            Ok(e) => {
+                self.used = e;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Frees `len` bytes at `off`, moving everything after them down by `len`. Every offset the
     /// caller holds above `off` must then be lowered by `len`.
     pub(crate) fn free(&mut self, buf: &mut [u8], off: u32, len: u32) {
@@ -189,6 +208,20 @@ mod tests {
         let mut r = Ring::default();
         assert!(r.alloc(&mut buf, 14, OWNED).is_none());
         assert!(r.alloc(&mut buf, 13, OWNED).is_some());
+    }
+
+    #[test]
+    fn arena_grows_in_the_middle() {
+        let mut buf = [0u8; 8];
+        let mut a = Arena::default();
+        let x = a.alloc(&buf, 2).unwrap();
+        let y = a.alloc(&buf, 2).unwrap();
+        buf[x as usize..4].copy_from_slice(b"xxyy");
+        assert!(a.grow(&mut buf, 2, 3));
+        assert_eq!(&buf[5..7], b"yy");
+        assert_eq!(a.used, 7);
+        assert!(!a.grow(&mut buf, y + 3, 2), "9 > 8");
+        assert_eq!(a.used, 7);
     }
 
     #[test]

@@ -46,6 +46,14 @@ impl Core {
         if kind == XKind::Request && !builder.code_value().is_request() {
             return Err(RequestError::NotARequest);
         }
+        if let Some(szx) = self.block_szx().filter(|_| kind == XKind::Request) {
+            // RFC 7959 §2.5: a body larger than a block goes in Block1 blocks (unless the
+            // application sends its own Block1).
+            let blocked = builder.uint_value(OptionNumber::BLOCK1).is_some();
+            if builder.payload_len() > super::block::size(szx) as usize && !blocked {
+                return self.request_upload(p, now, to, builder, opts, szx);
+            }
+        }
         let i = p.exchanges.iter().position(|e| e.state == XState::Free).ok_or(RequestError::ExchangesFull)?;
         let queued = p.exchanges.iter().filter(|e| e.state == XState::Queued && e.peer == Some(to)).count();
         if queued >= usize::from(self.config.nstart_queue) {
@@ -166,6 +174,7 @@ impl Core {
     ) -> Result<(), RequestError> {
         let i = Self::exchange(p, h).ok_or(RequestError::UnknownRequest)?;
         let peer = p.exchanges.get(i).and_then(|e| e.peer);
+        self.end_fetches(p, i);
         self.free_exchange(p, i);
         if let Some(peer) = peer {
             self.start_queued(p, now, peer);

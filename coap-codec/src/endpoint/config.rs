@@ -121,6 +121,10 @@ impl Default for EchoConfig {
 /// use coap_codec::endpoint::Config;
 /// let config = Config { seed: 42, token_len: 8, ..Config::default() };
 /// assert_eq!(config.params.nstart, 1);
+/// // Block-wise transfers in 256-byte blocks (RFC 7959 §2.2: SZX 4).
+/// let small_blocks = Config { block_szx: Some(4), ..Config::default() };
+/// assert_eq!(Config::default().block_szx, Some(6));
+/// # let _ = small_blocks;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -157,6 +161,24 @@ pub struct Config {
     /// A server sends a CON notification at least this often to each observer, to learn whether
     /// it is still interested (RFC 7641 §4.5: at least every 24 hours).
     pub observe_con_interval: Duration,
+    /// Automatic block-wise transfers (RFC 7959): the preferred block size as SZX (size
+    /// 2^(SZX+4) bytes, 0-6; larger values count as 6). Default `Some(6)`, 1024 bytes (RFC 7252
+    /// §4.6 keeps a payload at most 1024 bytes when the path MTU is unknown). `None` turns
+    /// block-wise off: Block options then pass through to the application untouched.
+    ///
+    /// With it on, a client sends a request body larger than a block in Block1 blocks and
+    /// fetches the rest of a response that carries Block2 with M set, and a server reassembles
+    /// Block1 requests and answers in Block2 blocks; the application sees whole bodies. The
+    /// bodies live in the storage's body store ([`Limits::body_bytes`](super::Limits::body_bytes)).
+    pub block_szx: Option<u8>,
+    /// How many times a client requests a block again, with a new message id, after its CON
+    /// was given up (RFC 7252 §4.2), before the transfer ends in
+    /// [`Event::RequestTimedOut`](super::Event::RequestTimedOut) (default 3; per block).
+    pub block_retries: u8,
+    /// How long a server keeps a partly reassembled request body or a body sent in blocks
+    /// after its last use (default EXCHANGE_LIFETIME, 247 s; RFC 7959 §2.4, §2.5 leave it to
+    /// the server).
+    pub block_lifetime: Duration,
 }
 
 impl Default for Config {
@@ -174,6 +196,9 @@ impl Default for Config {
             echo: None,
             observe_freshness: Duration::from_secs(128),
             observe_con_interval: Duration::from_secs(24 * 3600),
+            block_szx: Some(6),
+            block_retries: 3,
+            block_lifetime: params.exchange_lifetime(),
         }
     }
 }

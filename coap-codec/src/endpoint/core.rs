@@ -36,6 +36,10 @@ pub(crate) struct Core {
     pub(crate) ev_len: u32,
     /// The receive chunk of the event `poll_event` returned last (freed on the next call).
     pub(crate) shown: u32,
+    /// The transfer whose body the event `poll_event` returned last is (freed on the next call).
+    pub(crate) shown_transfer: u16,
+    /// The body store of block-wise transfers (RFC 7959).
+    pub(crate) body_arena: Arena,
     pub(crate) echo_key: u64,
     /// The latest `now` any call brought (for `poll_timeout`, which takes none).
     pub(crate) last_now: Instant,
@@ -102,6 +106,8 @@ impl Core {
             ev_head: 0,
             ev_len: 0,
             shown: NONE,
+            shown_transfer: super::transfer::NO_TRANSFER,
+            body_arena: Arena::default(),
             echo_key,
             last_now: Instant::ZERO,
             lifetimes: (cap_ms(config.dedup_lifetime), cap_ms(config.non_dedup_lifetime)),
@@ -386,17 +392,55 @@ impl Core {
         };
         let i = wrap(self.ev_head + self.ev_len, cap) as usize;
         if let Some(s) = p.events.get_mut(i) {
-            *s = EventSlot { from: Some(from), kind, slot, generation, message: chunk, layout };
+            *s = EventSlot {
+                from: Some(from),
+                kind,
+                slot,
+                generation,
+                message: chunk,
+                layout,
+                transfer: super::transfer::NO_TRANSFER,
+            };
             self.ev_len += 1;
         }
         Ok(())
     }
 
+    /// Queues an event whose message is transfer `t`'s body (RFC 7959), already laid out as
+    /// `layout`; the body stays until `poll_event` moves past the event.
+    pub(crate) fn push_body_event<P: Copy>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        from: P,
+        kind: EKind,
+        (slot, generation): (u32, u16),
+        t: u16,
+        layout: crate::wire::Layout,
+    ) -> Result<(), Table> {
+        let cap = p.events.len() as u32;
+        if self.ev_len >= cap {
+            return Err(Table::Events);
+        }
+        let i = wrap(self.ev_head + self.ev_len, cap) as usize;
+        if let Some(s) = p.events.get_mut(i) {
+            *s = EventSlot { from: Some(from), kind, slot, generation, message: NONE, layout, transfer: t };
+            self.ev_len += 1;
+        }
+        if let Some(x) = p.transfers.get_mut(usize::from(t)) {
+            x.pinned = true;
+        }
+        Ok(())
+    }
+
     /// Frees the message of the event shown last.
-    pub(crate) fn release_shown<P>(&mut self, p: &mut Parts<'_, P>) {
+    pub(crate) fn release_shown<P: Copy>(&mut self, p: &mut Parts<'_, P>) {
         if self.shown != NONE {
             self.rx.release(p.receive, self.shown, OWNED);
             self.shown = NONE;
+        }
+        if self.shown_transfer != super::transfer::NO_TRANSFER {
+            self.unpin(p, usize::from(self.shown_transfer));
+            self.shown_transfer = super::transfer::NO_TRANSFER;
         }
     }
 
@@ -419,9 +463,16 @@ impl Core {
         }
     }
 
-    /// Frees exchange `i` (its message and its slot; the generation moves on).
+    /// Frees exchange `i` (its message, its slot, and a block-wise transfer it carries that no
+    /// event holds; the generation moves on).
     pub(crate) fn free_exchange<P: Copy>(&mut self, p: &mut Parts<'_, P>, i: usize) {
         self.free_message(p, i);
+        let t = p.exchanges.get(i).map_or(super::transfer::NO_TRANSFER, |e| e.transfer);
+        if let Some(s) = p.transfers.get(usize::from(t)) {
+            if s.role != super::transfer::Role::Free && s.exchange as usize == i && !s.pinned {
+                self.free_transfer(p, usize::from(t));
+            }
+        }
         if let Some(x) = p.exchanges.get_mut(i) {
             let generation = x.generation.wrapping_add(1);
             *x = ExchangeSlot { generation, ..ExchangeSlot::EMPTY };

@@ -110,10 +110,64 @@ pub enum Event<'a, P> {
         /// Its destination.
         peer: P,
     },
+    /// A block-wise transfer (RFC 7959) this endpoint ran for `request` failed. For a plain
+    /// request this is its end; for an Observe registration whose notification was being
+    /// fetched in blocks (RFC 7959 §3.4), the registration goes on.
+    TransferFailed {
+        /// The request (or the registration).
+        request: RequestHandle,
+        /// The peer.
+        peer: P,
+        /// Why.
+        reason: TransferError,
+    },
+}
+
+/// Why a block-wise transfer failed ([`Event::TransferFailed`]).
+///
+/// Spec: RFC 7959 §2.2-§2.5, §3.4.
+///
+/// ```
+/// use coap_codec::endpoint::{Event, TransferError};
+/// fn on_event(ev: Event<'_, u8>) {
+///     if let Event::TransferFailed { reason: TransferError::EtagChanged, .. } = ev {
+///         // The resource changed while it was being fetched, twice: ask again later.
+///     }
+/// }
+/// # let _ = on_event;
+/// assert_eq!(TransferError::BodyTooLarge.to_string(), "the body does not fit in the body store");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransferError {
+    /// The representation changed during the transfer (another ETag, RFC 7959 §2.4) again
+    /// after one restart from block 0.
+    #[error("the representation changed during the block-wise transfer twice (RFC 7959 §2.4)")]
+    EtagChanged,
+    /// The body does not fit in the body store ([`Table::Body`]) or the transfer table.
+    #[error("the body does not fit in the body store")]
+    BodyTooLarge,
+    /// The server answered a later block with this (non-2.xx) code.
+    #[error("the server answered a block with {0}")]
+    Rejected(crate::wire::Code),
+    /// A block with M set that is not of its SZX's size, or a block number past 2^20
+    /// (RFC 7959 §2.2, §2.3).
+    #[error("a block breaks RFC 7959 §2.2/§2.3")]
+    InvalidBlock,
+    /// A block request was given up [`Config::block_retries`](super::Config::block_retries)
+    /// more times (for a notification's blocks; a plain request ends in
+    /// [`Event::RequestTimedOut`] instead).
+    #[error("a block request was never answered")]
+    TimedOut,
+    /// The server answered a block request with RST (RFC 7252 §4.2; for a notification's
+    /// blocks, a plain request ends in [`Event::RequestReset`]).
+    #[error("the server rejected a block request")]
+    Reset,
 }
 
 /// Which bounded table or store refused something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Table {
     /// Open exchanges.
     Exchanges,
@@ -131,6 +185,10 @@ pub enum Table {
     Cache,
     /// Bytes for received messages in events.
     Receive,
+    /// Block-wise transfers (RFC 7959).
+    Transfers,
+    /// Bytes for the bodies of block-wise transfers.
+    Body,
 }
 
 /// Why a datagram led to no event. Where RFC 7252 prescribes an answer (RST, a cached
@@ -164,6 +222,11 @@ pub enum Discarded {
     /// acknowledged.
     #[error("stale notification (RFC 7641 §3.4)")]
     StaleNotification,
+    /// A block (RFC 7959) that is not the one the transfer waits for: a late or duplicated
+    /// response to an earlier block request never advances a transfer (a CON one is still
+    /// acknowledged).
+    #[error("a block the transfer does not wait for (RFC 7959 §2.4)")]
+    StaleBlock,
     /// A table or store is full: nothing was recorded and nothing answered, so the peer's
     /// retransmission gets another chance once the application drains events.
     #[error("{0:?} full")]
@@ -196,6 +259,13 @@ pub enum RequestError {
     /// The request could not be encoded.
     #[error("encoding: {0}")]
     Encode(EncodeError),
+    /// Every block-wise transfer slot is in use (a request larger than a block needs one,
+    /// RFC 7959 §2.5).
+    #[error("block-wise transfer table full")]
+    TransfersFull,
+    /// The request is larger than a block and does not fit in the body store (RFC 7959 §2.5).
+    #[error("request body does not fit in the body store")]
+    BodyTooLarge,
 }
 
 /// Why [`respond`](super::Endpoint::respond), [`accept`](super::Endpoint::accept),

@@ -4,7 +4,9 @@ use core::hash::Hash;
 
 use super::core::Core;
 use super::server::Pending;
-use super::storage::{DState, EKind, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_EMPTY_ACK, F_REGISTRATION, NONE};
+use super::storage::{
+    DState, EKind, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_EMPTY_ACK, F_REGEN, F_REGISTRATION, NONE,
+};
 use super::{Discarded, ObserverRemoval, Table};
 use crate::time::Instant;
 use crate::wire::{Code, Message, MessageType, Observe, OptionNumber, Reaction};
@@ -120,7 +122,13 @@ impl Core {
                         XKind::Response => Some(EKind::ResponseNotAcknowledged),
                         XKind::Notification => None,
                     };
-                    if let Some(kind) = kind {
+                    if let Some((parent, generation)) = Self::fetch_parent(p, i) {
+                        // The fetch of a notification's blocks (RFC 7959 §3.4) was refused.
+                        let reason = super::TransferError::Reset;
+                        self.push_event(p, from, EKind::TransferFailed(reason), parent as u32, generation, None)
+                            .map_err(Discarded::Full)?;
+                        self.finish(p, now, i);
+                    } else if let Some(kind) = kind {
                         self.push_event(p, from, kind, i as u32, e.generation, None).map_err(Discarded::Full)?;
                         self.finish(p, now, i);
                     } else {
@@ -190,6 +198,9 @@ impl Core {
                 if s.cache() != NONE {
                     let len = self.cache.get(p.cache, s.cache()).len();
                     self.send_cached(p, from, s.cache(), len);
+                } else if s.flags & F_REGEN != 0 {
+                    // RFC 7959: a 2.31 or a block of a kept body, made again.
+                    self.push_tx(p.transmit, from, Tx::Regen { slot: i as u32, generation: s.generation });
                 } else if s.flags & F_EMPTY_ACK != 0 {
                     self.push_tx(p.transmit, from, Tx::EmptyAck(id));
                 }
@@ -226,7 +237,27 @@ impl Core {
             }
             return Err(Discarded::BadOption(bad));
         }
+        if let Some(done) = self.block_request_in(p, now, from, m, key) {
+            // RFC 7959: a Block1 block or a later Block2 block, handled here.
+            return done;
+        }
         self.event_room(p, Some(m.as_bytes().len())).map_err(Discarded::Full)?;
+        self.deliver_request(p, now, from, m, key, None).map(|_| ())
+    }
+
+    /// Records request `m` as waiting for the application's answer and queues its event (the
+    /// caller checked `event_room`); `body`: the event shows this transfer's reassembled body
+    /// instead (RFC 7959), whose answer carries Block1 `block1`. Returns the dedup slot.
+    pub(crate) fn deliver_request<P: Copy + Eq + Hash>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        from: P,
+        m: &Message<&[u8]>,
+        key: (usize, P, u16),
+        body: Option<(u16, crate::wire::Layout, u32)>,
+    ) -> Result<usize, Discarded> {
+        let con = m.message_type() == MessageType::Confirmable;
         let mut flags = if con { F_CON } else { 0 };
         if let Some(echo) = m.option(OptionNumber::ECHO) {
             if self.echo_valid(&from, echo, now) {
@@ -243,9 +274,17 @@ impl Core {
             return Err(Discarded::Full(Table::Dedup));
         };
         let generation = p.dedup.get(i).map_or(0, |d| d.generation);
+        let blockwise = self.block_szx().is_some();
         if let Some(d) = p.dedup.get_mut(i) {
             d.set_pending(&pending);
             d.no_response = m.uint_option(OptionNumber::NO_RESPONSE).map_or(0, |v| v as u8);
+            if blockwise {
+                // RFC 7959 §2.4: where a sliced answer is kept, and the block asked for.
+                d.key = super::block::cache_key(m);
+                d.block2 =
+                    m.option(OptionNumber::BLOCK2).and_then(crate::wire::Block::decode).map_or(NONE, |b| b.to_uint());
+                d.block1 = body.map_or(NONE, |(_, _, b1)| b1);
+            }
         }
         // RFC 7641 §3.6: a GET with Observe 1 deregisters (the request itself is still served).
         if observe == Some(Observe(1)) {
@@ -253,9 +292,16 @@ impl Core {
                 let _ = self.observer_gone(p, o, ObserverRemoval::Deregistered);
             }
         }
-        // Checked above: cannot fail.
-        let _ = self.push_event(p, from, EKind::RequestReceived, i as u32, generation, Some(m));
-        Ok(())
+        // Checked by the caller: cannot fail.
+        match body {
+            Some((t, layout, _)) => {
+                let _ = self.push_body_event(p, from, EKind::RequestReceived, (i as u32, generation), t, layout);
+            }
+            None => {
+                let _ = self.push_event(p, from, EKind::RequestReceived, i as u32, generation, Some(m));
+            }
+        }
+        Ok(i)
     }
 
     /// A response: piggybacked on an ACK, or a separate CON or NON (RFC 7252 §5.2), or an
@@ -325,10 +371,36 @@ impl Core {
         } else {
             (EKind::ResponseReceived, notification, true)
         };
-        if fresh {
-            self.event_room(p, Some(m.as_bytes().len())).map_err(Discarded::Full)?;
+        if !fresh {
+            self.ack_response(p, now, from, m)?;
+            return Err(Discarded::StaleNotification);
         }
-        // Acknowledge a CON response, and remember it against duplicates.
+        if let Some(done) = self.block_response_in(p, now, from, m, i, (kind, observing, observe)) {
+            // RFC 7959: a block of a transfer, or the first block of one.
+            return done;
+        }
+        self.event_room(p, Some(m.as_bytes().len())).map_err(Discarded::Full)?;
+        self.ack_response(p, now, from, m)?;
+        let _ = self.push_event(p, from, kind, i as u32, e.generation, Some(m));
+        if observing {
+            self.observed(p, now, from, i, observe);
+        } else {
+            // Final (RFC 7641 §3.2: a response without Observe, or an error, ends it).
+            self.finish(p, now, i);
+        }
+        Ok(())
+    }
+
+    /// Acknowledges a CON response and remembers a CON or NON one against duplicates (RFC 7252
+    /// §4.5); an ACK needs neither.
+    pub(crate) fn ack_response<P: Copy + Eq + Hash>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        from: P,
+        m: &Message<&[u8]>,
+    ) -> Result<(), Discarded> {
+        let (ty, id) = (m.message_type(), m.message_id().0);
         if ty != MessageType::Acknowledgement {
             let con = ty == MessageType::Confirmable;
             if !self.dedup_room(p, now) {
@@ -340,26 +412,29 @@ impl Core {
                 self.push_tx(p.transmit, from, Tx::EmptyAck(id));
             }
         }
-        if !fresh {
-            return Err(Discarded::StaleNotification);
-        }
-        let _ = self.push_event(p, from, kind, i as u32, e.generation, Some(m));
-        if observing {
-            if let Some(x) = p.exchanges.get_mut(i) {
-                let was_outstanding = x.is_outstanding();
-                x.observe = 2;
-                x.observe_seq = observe.map_or(0, |o| o.0);
-                x.observe_at = now;
-                x.state = XState::Established;
-                x.send = false;
-                if was_outstanding {
-                    self.start_queued(p, now, from);
-                }
-            }
-        } else {
-            // Final (RFC 7641 §3.2: a response without Observe, or an error, ends it).
-            self.finish(p, now, i);
-        }
         Ok(())
+    }
+
+    /// Observe registration `i` is established (or goes on): its last notification's number
+    /// and time (RFC 7641 §3.4).
+    pub(crate) fn observed<P: Copy + Eq + Hash>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        from: P,
+        i: usize,
+        observe: Option<Observe>,
+    ) {
+        if let Some(x) = p.exchanges.get_mut(i) {
+            let was_outstanding = x.is_outstanding();
+            x.observe = 2;
+            x.observe_seq = observe.map_or(0, |o| o.0);
+            x.observe_at = now;
+            x.state = XState::Established;
+            x.send = false;
+            if was_outstanding {
+                self.start_queued(p, now, from);
+            }
+        }
     }
 }

@@ -37,11 +37,29 @@
 //!   notification times out.
 //! - **No-Response** (RFC 7967), **Echo** (RFC 9175 §2, [`Config::echo`]), **Hop-Limit**
 //!   (RFC 8768, [`next_hop_limit`]).
+//! - **Block-wise transfers** (RFC 7959, [`Config::block_szx`], default 1024-byte blocks): the
+//!   application sends and receives whole bodies. A client sends a larger request body in
+//!   Block1 blocks (§2.5, waiting for each 2.31 Continue, following a server that asks for
+//!   smaller blocks or answers 4.13 with one) and fetches the rest of a response that carries
+//!   Block2 with M set (§2.4; the server's block size or ours when smaller, one ETag throughout,
+//!   a late or duplicated answer never advancing the transfer, a block whose CON was given up
+//!   asked for again [`Config::block_retries`] times); for an Observe notification it fetches
+//!   the rest with plain GETs on a fresh token (§3.4). A server reassembles Block1 requests
+//!   (2.31 Continue, 4.08 for a missing block, 4.13 with Size1 for a body that does not fit),
+//!   keys them by (peer, request cache key with Request-Tag, RFC 9175 §3), and slices a larger
+//!   answer (or notification) into Block2 blocks with an ETag and Size2, keeping the body for
+//!   [`Config::block_lifetime`] to serve later blocks, random access included, without an event.
+//!   [`Event::TransferFailed`] says why a transfer could not finish.
 //!
 //! # Memory
 //! Every table is bounded by the [`Storage`]: [`ArrayStorage`] (const sizes, no allocator) or
 //! [`VecStorage`] (feature `alloc`). A full table is a typed outcome ([`Discarded::Full`],
-//! [`RequestError::ExchangesFull`], [`RespondError::Full`]), never growth.
+//! [`RequestError::ExchangesFull`], [`RespondError::Full`]), never growth. Block-wise bodies live
+//! in a body store of their own ([`Limits::body_bytes`], the `BODY` parameter of
+//! [`ArrayStorage`]) with a bounded transfer table: a body larger than it is refused, typed
+//! ([`RequestError::BodyTooLarge`], [`TransferError::BodyTooLarge`], 4.13 to a peer). Answers to
+//! duplicates of block requests are made again from the kept body rather than cached, so a
+//! 1 MiB transfer costs a dedup entry per block, not a cached copy of it.
 //!
 //! ```
 //! use coap_codec::endpoint::{ArrayStorage, Config, Endpoint, Event, RequestOptions};
@@ -76,7 +94,54 @@
 //! assert_eq!(client.poll_timeout(), None, "nothing left to retransmit");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A body larger than a block, both ways: the applications see it whole.
+//!
+//! ```
+//! use coap_codec::endpoint::{ArrayStorage, Config, Endpoint, Event, RequestOptions};
+//! use coap_codec::time::Instant;
+//! use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType};
+//!
+//! // 256-byte blocks (SZX 4), bodies of up to 8 KiB.
+//! type Ep = Endpoint<u8, ArrayStorage<u8, 8, 32, 4, 16, 16, 2048, 2048, 2048, 4, 8192>>;
+//! let config = |seed| Config { seed, block_szx: Some(4), ..Config::default() };
+//! let (mut client, mut server) = (Ep::new(config(1), ArrayStorage::new()), Ep::new(config(2), ArrayStorage::new()));
+//! let now = Instant::ZERO;
+//! let firmware = vec![0xA5; 3000];
+//! let mut put = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
+//! put.path("fw")?.payload(&firmware);
+//! client.request(now, 2, &put, RequestOptions::default())?;
+//! let (mut buf, mut datagrams, mut received) = ([0u8; 1280], 0, None);
+//! loop {
+//!     let mut moved = false;
+//!     while let Some(t) = client.poll_transmit(now, &mut buf)? {
+//!         let _ = server.handle_input(now, 1, &buf[..t.len]);
+//!         (moved, datagrams) = (true, datagrams + 1);
+//!     }
+//!     while let Some(ev) = server.poll_event() {
+//!         let Event::RequestReceived { handle, request, .. } = ev else { panic!() };
+//!         received = Some(request.payload().len()); // the whole body, once
+//!         let changed = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::CHANGED, MessageId(0));
+//!         server.respond(now, handle, &changed)?;
+//!     }
+//!     while let Some(t) = server.poll_transmit(now, &mut buf)? {
+//!         let _ = client.handle_input(now, 2, &buf[..t.len]);
+//!         (moved, datagrams) = (true, datagrams + 1);
+//!     }
+//!     if let Some(Event::ResponseReceived { response, .. }) = client.poll_event() {
+//!         assert_eq!(response.code(), Code::CHANGED); // after 12 blocks and 11 2.31 Continue
+//!         break;
+//!     }
+//!     assert!(moved);
+//! }
+//! assert_eq!((received, datagrams), (Some(3000), 24));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod block;
+mod block_client;
+mod block_server;
+mod block_upload;
 mod bytes;
 mod client;
 mod config;
@@ -86,6 +151,7 @@ mod input;
 mod output;
 mod server;
 mod storage;
+mod transfer;
 
 use ::core::hash::Hash;
 
@@ -93,11 +159,13 @@ pub use client::RequestOptions;
 pub use config::{Config, EchoConfig, TransmissionParameters};
 pub use event::{
     BufferTooSmall, Discarded, Event, ObserverHandle, ObserverRemoval, RequestError, RequestHandle, RespondError,
-    Responded, ResponseHandle, Table, Transmit,
+    Responded, ResponseHandle, Table, TransferError, Transmit,
 };
 #[cfg(feature = "alloc")]
 pub use storage::VecStorage;
-pub use storage::{ArrayStorage, DedupSlot, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, Storage, TxSlot};
+pub use storage::{
+    ArrayStorage, DedupSlot, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, Storage, TransferSlot, TxSlot,
+};
 
 use self::core::Core;
 use crate::time::Instant;
@@ -180,22 +248,27 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
 
     /// The next event; its borrowed message stays valid until the next `&mut self` call.
     pub fn poll_event(&mut self) -> Option<Event<'_, P>> {
-        let p = self.storage.parts();
-        let (events, receive) = (p.events, p.receive);
-        if self.core.shown != NONE {
-            self.core.rx.release(receive, self.core.shown, bytes::OWNED);
-            self.core.shown = NONE;
-        }
+        let mut p = self.storage.parts();
+        self.core.release_shown(&mut p);
         if self.core.ev_len == 0 {
             return None;
         }
-        let cap = events.len() as u32;
-        let e = *events.get(self.core.ev_head as usize)?;
+        let cap = p.events.len() as u32;
+        let e = *p.events.get(self.core.ev_head as usize)?;
         self.core.ev_head = core::wrap(self.core.ev_head + 1, cap);
         self.core.ev_len -= 1;
         self.core.shown = e.message;
-        let receive: &[u8] = receive;
-        let message = (e.message != NONE).then(|| Message::from_layout(self.core.rx.get(receive, e.message), e.layout));
+        self.core.shown_transfer = e.transfer;
+        let Parts { receive, body, transfers, .. } = p;
+        let (receive, body): (&[u8], &[u8]) = (receive, body);
+        let message = if e.transfer != transfer::NO_TRANSFER {
+            // A body reassembled in the body store (RFC 7959): header, options and payload.
+            let t = transfers.get(usize::from(e.transfer));
+            let bytes = t.and_then(|t| body.get(t.offset as usize..(t.offset + t.len) as usize)).unwrap_or(&[]);
+            Some(Message::from_layout(bytes, e.layout))
+        } else {
+            (e.message != NONE).then(|| Message::from_layout(self.core.rx.get(receive, e.message), e.layout))
+        };
         let from = e.from?;
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
@@ -219,12 +292,14 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
                 reason,
             },
             EKind::ResponseNotAcknowledged => Event::ResponseNotAcknowledged { peer: from },
+            EKind::TransferFailed(reason) => Event::TransferFailed { request, peer: from, reason },
         })
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.core.poll_timeout(self.storage.exchanges(), self.storage.dedup())
+        let transfers = Core::transfer_expiry(self.storage.transfers());
+        [self.core.poll_timeout(self.storage.exchanges(), self.storage.dedup()), transfers].into_iter().flatten().min()
     }
 
     /// Sends a request to `to`: the builder's code, options and payload; the endpoint sets the
@@ -232,9 +307,17 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// registers an observation (RFC 7641 §3.1). Waits in the NSTART queue when `to` already
     /// has NSTART outstanding interactions (RFC 7252 §4.7).
     ///
+    /// With [`Config::block_szx`] on, a payload larger than a block goes in Block1 blocks
+    /// (RFC 7959 §2.5; Size1 in the first, a Request-Tag when another upload to `to` is under
+    /// way, RFC 9175 §3.3), and a response that comes in Block2 blocks is fetched whole (§2.4):
+    /// either way one [`Event::ResponseReceived`] (or [`Event::TransferFailed`]) ends it. A
+    /// request that carries Block1, or Block2 with NUM above 0, is the application's own
+    /// block-wise step and passes through as it is.
+    ///
     /// # Errors
     /// [`RequestError`]: tables full, NSTART queue full, message ids exhausted, not a request
-    /// code, encoding.
+    /// code, encoding; for a body sent in blocks, [`RequestError::TransfersFull`] and
+    /// [`RequestError::BodyTooLarge`].
     pub fn request<const N: usize>(
         &mut self,
         now: Instant,
@@ -299,9 +382,18 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// accepted registration); the builder gives code, options and payload. The answer is
     /// cached: a duplicate of the request gets it again.
     ///
+    /// With [`Config::block_szx`] on, a payload larger than a block (or than the block size the
+    /// request asked for, or any answer to a request for a block past the first) is kept in the
+    /// body store and sent in Block2 blocks (RFC 7959 §2.4): this request gets the block it asked
+    /// for (block 0 with Size2 when it asked for none), every block the application's ETag or
+    /// one derived from the body, and later blocks are served from the kept body without an
+    /// event, for [`Config::block_lifetime`] after the last. The answer to a request whose body
+    /// came in blocks carries its last Block1 (§2.3).
+    ///
     /// # Errors
     /// [`RespondError`]: unknown or answered handle, not a response code, a full table,
-    /// encoding.
+    /// encoding; [`RespondError::Full`]`(`[`Table::Body`]`)` or `(`[`Table::Transfers`]`)` when
+    /// a body to send in blocks does not fit.
     pub fn respond<const N: usize>(
         &mut self,
         now: Instant,
@@ -345,7 +437,8 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
 
     /// Sends a notification to an observer (RFC 7641 §4.2): NON unless `confirmable`, but CON
     /// at least every [`Config::observe_con_interval`]; the endpoint adds Observe and the
-    /// token. A CON still in flight is replaced (§4.5.2).
+    /// token. A CON still in flight is replaced (§4.5.2). A payload larger than a block goes
+    /// as block 0 with Block2, the rest kept for the client's GETs (RFC 7959 §3.4).
     ///
     /// # Errors
     /// [`RespondError::UnknownObserver`], [`RespondError::Full`], encoding.
@@ -413,6 +506,23 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
     /// Entries in the deduplication table (expired ones included until they are reclaimed).
     pub fn dedup_entries(&self) -> usize {
         self.core.dedup_len as usize
+    }
+
+    /// Block-wise transfers in the transfer table (RFC 7959): client downloads and uploads,
+    /// server reassemblies, records of finished ones and bodies kept for Block2 requests.
+    ///
+    /// ```
+    /// use coap_codec::endpoint::{ArrayStorage, Config, Endpoint};
+    /// let ep: Endpoint<u8> = Endpoint::new(Config::default(), ArrayStorage::new());
+    /// assert_eq!((ep.open_transfers(), ep.body_bytes_in_use()), (0, 0));
+    /// ```
+    pub fn open_transfers(&self) -> usize {
+        self.storage.transfers().iter().filter(|t| t.role != transfer::Role::Free).count()
+    }
+
+    /// Bytes of the body store in use (RFC 7959 bodies being reassembled, delivered or kept).
+    pub fn body_bytes_in_use(&self) -> usize {
+        self.core.body_arena.used as usize
     }
 }
 

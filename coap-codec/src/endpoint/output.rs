@@ -32,6 +32,7 @@ impl Core {
             }
         }
         self.dedup_room(p, now);
+        self.expire_transfers(p, now);
         self.advance_ack_cursor(p.dedup);
         while let Some((i, due)) = self.ack_deadline(p.dedup, now) {
             if due > now {
@@ -49,6 +50,10 @@ impl Core {
     /// A CON was never acknowledged, or a response never came.
     fn give_up<P: Copy + Eq + Hash>(&mut self, p: &mut Parts<'_, P>, now: Instant, i: usize, e: &ExchangeSlot<P>) {
         let Some(peer) = e.peer else { return };
+        if e.kind == XKind::Request && e.transfer != super::transfer::NO_TRANSFER && self.block_give_up(p, now, i) {
+            // RFC 7959: the block is asked for again (or the fetch of a notification failed).
+            return;
+        }
         let event = match e.kind {
             XKind::Request | XKind::Ping => Some(EKind::RequestTimedOut),
             XKind::Response => Some(EKind::ResponseNotAcknowledged),
@@ -81,7 +86,7 @@ impl Core {
     }
 
     /// Writes the next datagram into `buf`.
-    pub(crate) fn poll_transmit<P: Copy>(
+    pub(crate) fn poll_transmit<P: Copy + Eq>(
         &mut self,
         p: &mut Parts<'_, P>,
         buf: &mut [u8],
@@ -92,6 +97,15 @@ impl Core {
             let len = match slot.what {
                 Tx::Reset(_) | Tx::EmptyAck(_) => 4,
                 Tx::Cached { len, .. } => usize::from(len),
+                Tx::Regen { slot, generation } => match self.regen_len(p, slot, generation) {
+                    Some(len) => len,
+                    None => {
+                        // Its dedup entry or body is gone: nothing to send.
+                        self.tx_head = super::core::wrap(self.tx_head + 1, cap);
+                        self.tx_len -= 1;
+                        continue;
+                    }
+                },
             };
             if buf.len() < len {
                 return Err(BufferTooSmall { required: len });
@@ -112,6 +126,11 @@ impl Core {
                         o.copy_from_slice(c);
                     }
                     self.cache.release(p.cache, offset, QUEUED);
+                }
+                Tx::Regen { slot, generation } => {
+                    if self.regen_write(p, slot, generation, out).is_none() {
+                        continue;
+                    }
                 }
             }
             if let Some(to) = slot.to {

@@ -3,6 +3,7 @@
 
 use core::hash::{Hash, Hasher as _};
 
+use super::block::{block_of, size, Outgoing};
 use super::bytes::{OWNED, QUEUED};
 use super::core::Core;
 use super::storage::{
@@ -12,7 +13,7 @@ use super::storage::{
 use super::{ObserverHandle, RespondError, Responded, ResponseHandle, Table};
 use crate::rand::Hasher;
 use crate::time::Instant;
-use crate::wire::{Code, MessageBuilder, MessageId, MessageType, NoResponse, OptionNumber};
+use crate::wire::{Block, Code, MessageBuilder, MessageId, MessageType, NoResponse, OptionNumber};
 
 /// The request's length and token, kept in its dedup entry while it waits for an answer.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +76,8 @@ impl Core {
     }
 
     /// Answers a request (RFC 7252 §5.2): piggybacked on the ACK of a CON, as a NON to a NON,
-    /// or as a separate CON after [`accept`](Self::accept).
+    /// or as a separate CON after [`accept`](Self::accept). A body larger than a block (or an
+    /// answer to a request for a later block) is kept and sent in Block2 blocks (RFC 7959 §2.4).
     pub(crate) fn respond<P: Copy + Eq + Hash, const N: usize>(
         &mut self,
         p: &mut Parts<'_, P>,
@@ -90,7 +92,6 @@ impl Core {
         }
         let s = *p.dedup.get(i).ok_or(RespondError::UnknownRequest)?;
         let peer = s.peer.ok_or(RespondError::UnknownRequest)?;
-        let req = self.pending(p, i).ok_or(RespondError::UnknownRequest)?;
         let con = s.flags & F_CON != 0;
         // RFC 7967 §2: no answer of a class the client asked not to get; a CON still gets its ACK.
         if NoResponse(s.no_response).suppresses(code) {
@@ -98,34 +99,108 @@ impl Core {
             return Ok(Responded::Suppressed);
         }
         // RFC 7641 §4.2: a response to a registration that was accepted carries Observe.
-        let mut with_observe;
+        let req = self.pending(p, i).ok_or(RespondError::UnknownRequest)?;
+        let observe = if s.flags & F_OBSERVE != 0 {
+            p.observers.iter().find(|o| o.peer == Some(peer) && o.token() == req.token()).map(|o| o.sequence)
+        } else {
+            None
+        };
+        if let Some((szx, want)) = self.slice_plan(&s, builder.payload_len()) {
+            // RFC 7959 §2.4: kept, and sent block by block (this request gets the block it
+            // asked for, block 0 when it asked for none).
+            let t = self.keep_body(p, now, (peer, s.key), builder, szx)?;
+            let store = ::core::mem::take(&mut p.body);
+            let total = super::block_server::stored(
+                store
+                    .get(
+                        p.transfers.get(t).map_or(0, |x| x.offset as usize)
+                            ..p.transfers.get(t).map_or(0, |x| (x.offset + x.len) as usize),
+                    )
+                    .unwrap_or(&[]),
+            )
+            .map_or(0, |(_, _, payload)| payload.len());
+            let answer = super::block_server::answer_block(want, szx, total);
+            let splice = answer.and_then(|a| self.block_splice(p.transfers, store, t, a, s.block1, observe));
+            let result = match splice {
+                Some(splice) => self.send_answer(p, now, i, &Outgoing::<N>::Spliced(&splice)),
+                None => {
+                    // Past the end. Our choice: 4.02 Bad Option, the Block2 value cannot be served.
+                    let bad = MessageBuilder::<N>::new(MessageType::Acknowledgement, Code::BAD_OPTION, MessageId(0));
+                    self.send_answer(p, now, i, &Outgoing::Built(&bad))
+                }
+            };
+            p.body = store;
+            return result;
+        }
+        let extended;
         let mut b = builder;
-        if s.flags & F_OBSERVE != 0 {
-            if let Some(o) = p.observers.iter().find(|o| o.peer == Some(peer) && o.token() == req.token()) {
-                with_observe = builder.clone();
-                with_observe.uint(OptionNumber::OBSERVE, o.sequence).map_err(RespondError::Encode)?;
-                b = &with_observe;
+        if observe.is_some() || s.block1 != NONE {
+            let mut with = builder.clone();
+            if let Some(seq) = observe {
+                with.uint(OptionNumber::OBSERVE, seq).map_err(RespondError::Encode)?;
             }
+            if s.block1 != NONE {
+                // RFC 7959 §2.3: the answer to a body sent in blocks carries Block1 (the last).
+                with.uint(OptionNumber::BLOCK1, s.block1).map_err(RespondError::Encode)?;
+            }
+            extended = with;
+            b = &extended;
         }
-        let mut outcome = Responded::Sent;
+        self.send_answer(p, now, i, &Outgoing::Built(b))
+    }
+
+    /// Whether an answer with a payload of `len` bytes to the request of dedup entry `s` goes
+    /// in blocks, and then in which size and which block first (RFC 7959 §2.4: the block size
+    /// is ours or the smaller one the request asked for).
+    fn slice_plan<P>(&self, s: &DedupSlot<P>, len: usize) -> Option<(u8, Block)> {
+        let our = self.block_szx()?;
+        let want = if s.block2 == NONE { Block { num: 0, more: false, szx: our } } else { block_of(s.block2) };
+        let szx = want.szx.min(our);
+        (len > size(szx) as usize || want.num > 0).then_some((szx, want))
+    }
+
+    /// Sends the answer `out` to the request of dedup entry `i`: piggybacked, NON or separate
+    /// (or an Echo challenge instead, RFC 9175 §2.4).
+    fn send_answer<P: Copy + Eq + Hash, const N: usize>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        i: usize,
+        out: &Outgoing<'_, '_, N>,
+    ) -> Result<Responded, RespondError> {
+        let s = *p.dedup.get(i).ok_or(RespondError::UnknownRequest)?;
+        let peer = s.peer.ok_or(RespondError::UnknownRequest)?;
+        let req = self.pending(p, i).ok_or(RespondError::UnknownRequest)?;
         // RFC 9175 §2.4: to an unverified address, at most `factor` times the request's size.
-        let echo_value;
-        let mut challenge;
         if let Some(echo) = self.config.echo {
-            let len = b.encoded_len_with_token(req.token().len());
+            let len = out.encoded_len(req.token().len());
             if s.flags & F_ECHO_OK == 0 && len > usize::from(echo.amplification_factor) * req.request_len {
-                echo_value = self.echo_value(&peer, now);
-                challenge = MessageBuilder::<N>::new(MessageType::Acknowledgement, Code::UNAUTHORIZED, MessageId(0));
-                challenge.option(OptionNumber::ECHO, &echo_value).map_err(RespondError::Encode)?;
-                with_observe = challenge;
-                b = &with_observe;
-                outcome = Responded::EchoChallenge;
+                let value = self.echo_value(&peer, now);
+                let mut c = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::UNAUTHORIZED, MessageId(0));
+                c.option(OptionNumber::ECHO, &value).map_err(RespondError::Encode)?;
+                self.send_answer_now(p, now, i, &Outgoing::Built(&c))?;
+                return Ok(Responded::EchoChallenge);
             }
         }
+        self.send_answer_now(p, now, i, out)?;
+        Ok(Responded::Sent)
+    }
+
+    fn send_answer_now<P: Copy + Eq + Hash, const N: usize>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        i: usize,
+        b: &Outgoing<'_, '_, N>,
+    ) -> Result<(), RespondError> {
+        let s = *p.dedup.get(i).ok_or(RespondError::UnknownRequest)?;
+        let peer = s.peer.ok_or(RespondError::UnknownRequest)?;
+        let req = self.pending(p, i).ok_or(RespondError::UnknownRequest)?;
+        let con = s.flags & F_CON != 0;
         match s.state {
             DState::Pending if con => {
                 // Piggybacked: the ACK carries the response (RFC 7252 §5.2.1).
-                let len = b.encoded_len_with_token(req.token().len());
+                let len = b.encoded_len(req.token().len());
                 let at = self.cache_bytes(p, len, OWNED).map_err(RespondError::Full)?;
                 let out = self.cache.get_mut(p.cache, at);
                 if let Err(e) = b.encode_as(MessageType::Acknowledgement, MessageId(s.message_id), req.token(), out) {
@@ -157,7 +232,7 @@ impl Core {
             }
         }
         self.advance_ack_cursor(p.dedup);
-        Ok(outcome)
+        Ok(())
     }
 
     /// Ends a request without a response: an empty ACK for a pending CON, nothing otherwise.
@@ -184,16 +259,16 @@ impl Core {
     }
 
     /// Encodes `b` into a cache chunk that lives until it is sent.
-    fn send_transient<P: Copy, const N: usize>(
+    pub(crate) fn send_transient<P: Copy, const N: usize>(
         &mut self,
         p: &mut Parts<'_, P>,
         to: P,
-        b: &MessageBuilder<'_, N>,
+        b: &Outgoing<'_, '_, N>,
         ty: MessageType,
         id: u16,
         token: &[u8],
     ) -> Result<(), RespondError> {
-        let len = b.encoded_len_with_token(token.len());
+        let len = b.encoded_len(token.len());
         let at = self.cache_bytes(p, len, QUEUED).map_err(RespondError::Full)?;
         let out = self.cache.get_mut(p.cache, at);
         if let Err(e) = b.encode_as(ty, MessageId(id), token, out) {
@@ -213,13 +288,13 @@ impl Core {
         p: &mut Parts<'_, P>,
         now: Instant,
         to: P,
-        b: &MessageBuilder<'_, N>,
+        b: &Outgoing<'_, '_, N>,
         token: &[u8],
         (kind, observer): (XKind, u16),
     ) -> Result<usize, RespondError> {
         let i = p.exchanges.iter().position(|e| e.state == XState::Free).ok_or(RespondError::Full(Table::Exchanges))?;
         let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
-        let len = b.encoded_len_with_token(token.len());
+        let len = b.encoded_len(token.len());
         let offset = self.arena.alloc(p.store, len).ok_or(RespondError::Full(Table::Store))?;
         let out = p.store.get_mut(offset as usize..offset as usize + len).ok_or(RespondError::Full(Table::Store))?;
         if let Err(e) = b.encode_as(MessageType::Confirmable, MessageId(id), token, out) {
@@ -322,6 +397,10 @@ impl Core {
                 ..ObserverSlot::EMPTY
             };
         }
+        // RFC 7959 §3.4: notifications go in blocks of the size the registration asked for
+        // (or ours), kept under the registration's cache key for the client's GETs.
+        slot.key = s.key;
+        slot.szx = if s.block2 == NONE { 6 } else { block_of(s.block2).szx };
         let handle = ObserverHandle { slot: o as u32, generation: slot.generation };
         if let Some(d) = p.dedup.get_mut(i) {
             d.flags |= F_OBSERVE;
@@ -356,17 +435,48 @@ impl Core {
             // RFC 7641 §4.2: a non-2.xx response ends the observation and carries no Observe;
             // it still goes out (reliably when CON) after the observer is gone.
             self.detach_observer(p, oi);
+            let out = Outgoing::Built(builder);
             if con {
-                self.send_con(p, now, peer, builder, ob.token(), (XKind::Response, u16::MAX))?;
+                self.send_con(p, now, peer, &out, ob.token(), (XKind::Response, u16::MAX))?;
             } else {
                 let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
-                self.send_transient(p, peer, builder, MessageType::NonConfirmable, id, ob.token())?;
+                self.send_transient(p, peer, &out, MessageType::NonConfirmable, id, ob.token())?;
             }
             return Ok(());
         }
         let sequence = (ob.sequence + 1) & 0xFF_FFFF;
+        if let Some(our) = self.block_szx() {
+            let szx = ob.szx.min(our);
+            if builder.payload_len() > size(szx) as usize {
+                // RFC 7959 §3.4: block 0 goes with the notification; the client fetches the
+                // rest from the kept body with plain GETs.
+                let t = self.keep_body(p, now, (peer, ob.key), builder, szx)?;
+                let store = ::core::mem::take(&mut p.body);
+                let b0 = Block { num: 0, more: true, szx };
+                let result = match self.block_splice(p.transfers, store, t, b0, NONE, Some(sequence)) {
+                    Some(splice) => self.notify_send(p, now, oi, (con, sequence), &Outgoing::<N>::Spliced(&splice)),
+                    None => Err(RespondError::Full(Table::Body)),
+                };
+                p.body = store;
+                return result;
+            }
+        }
         let mut b = builder.clone();
         b.uint(OptionNumber::OBSERVE, sequence).map_err(RespondError::Encode)?;
+        self.notify_send(p, now, oi, (con, sequence), &Outgoing::Built(&b))
+    }
+
+    /// Sends notification `b` (Observe `sequence` in it) to observer `oi`.
+    fn notify_send<P: Copy + Eq + Hash, const N: usize>(
+        &mut self,
+        p: &mut Parts<'_, P>,
+        now: Instant,
+        oi: usize,
+        (con, sequence): (bool, u32),
+        b: &Outgoing<'_, '_, N>,
+    ) -> Result<(), RespondError> {
+        let ob = *p.observers.get(oi).ok_or(RespondError::UnknownObserver)?;
+        let peer = ob.peer.ok_or(RespondError::UnknownObserver)?;
         let in_flight = usize::from(ob.in_flight);
         let replacing = p.exchanges.get(in_flight).is_some_and(|e| {
             e.state == XState::AwaitingAck && e.kind == XKind::Notification && usize::from(e.observer) == oi
@@ -376,7 +486,7 @@ impl Core {
             // of the old one does not acknowledge the new.
             let old = *p.exchanges.get(in_flight).ok_or(RespondError::UnknownObserver)?;
             let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
-            let len = b.encoded_len_with_token(ob.token().len());
+            let len = b.encoded_len(ob.token().len());
             self.free_message(p, in_flight);
             let offset = self.arena.alloc(p.store, len).ok_or(RespondError::Full(Table::Store))?;
             let out =
@@ -386,14 +496,14 @@ impl Core {
                 *e = ExchangeSlot { message_id: id, offset, len: len as u32, ..old };
             }
         } else if con {
-            let x = self.send_con(p, now, peer, &b, ob.token(), (XKind::Notification, oi as u16))?;
+            let x = self.send_con(p, now, peer, b, ob.token(), (XKind::Notification, oi as u16))?;
             if let Some(s) = p.observers.get_mut(oi) {
                 s.in_flight = x as u16;
                 s.last_con = now;
             }
         } else {
             let id = self.message_id(now).ok_or(RespondError::MessageIdsExhausted)?;
-            self.send_transient(p, peer, &b, MessageType::NonConfirmable, id, ob.token())?;
+            self.send_transient(p, peer, b, MessageType::NonConfirmable, id, ob.token())?;
             if let Some(s) = p.observers.get_mut(oi) {
                 s.recent_ids.rotate_right(1);
                 s.recent_ids[0] = id;

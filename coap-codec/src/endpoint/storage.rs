@@ -4,6 +4,8 @@
 
 use crate::time::Instant;
 
+pub use super::transfer::TransferSlot;
+
 /// An outgoing request, or a CON response or notification we retransmit until it is
 /// acknowledged. Fields are private: the type is public so that storage can be declared.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,8 @@ pub struct ExchangeSlot<P> {
     pub(crate) confirmable: bool,
     /// Server observer this notification belongs to (`kind == Notification`).
     pub(crate) observer: u16,
+    /// The block-wise transfer this exchange carries (RFC 7959), or `NO_TRANSFER`.
+    pub(crate) transfer: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +95,7 @@ impl<P> ExchangeSlot<P> {
         send: false,
         confirmable: false,
         observer: 0,
+        transfer: super::transfer::NO_TRANSFER,
     };
 
     pub(crate) fn token(&self) -> &[u8] {
@@ -127,6 +132,16 @@ pub struct DedupSlot<P> {
     pub(crate) flags: u8,
     /// The request's No-Response value (RFC 7967), 0 when absent.
     pub(crate) no_response: u8,
+    /// `Pending`: the request's cache key (RFC 7959 §2.4: where a sliced answer is kept).
+    /// `Done` with `F_REGEN` and a Block2 answer: the body's transfer slot (high half) and
+    /// generation (low half).
+    pub(crate) key: u32,
+    /// `Pending`: the request's Block2 value (`NONE`: absent). `Done` with `F_REGEN`: the Block2
+    /// value of the answer (`NONE`: a 2.31 Continue).
+    pub(crate) block2: u32,
+    /// The Block1 value the answer carries (RFC 7959 §2.3; `NONE`: none): the last block of a
+    /// reassembled request, or the block a 2.31 Continue acknowledges.
+    pub(crate) block1: u32,
 }
 
 /// No slot / no cache chunk.
@@ -154,6 +169,9 @@ pub(crate) const F_OBSERVE: u8 = 4;
 pub(crate) const F_REGISTRATION: u8 = 8;
 /// A duplicate gets an empty ACK (separate response, No-Response, a CON response we acked).
 pub(crate) const F_EMPTY_ACK: u8 = 16;
+/// `Done`: the answer is not cached but made again when needed (a 2.31 Continue, or a block of
+/// a kept body, RFC 7959): `data` keeps the request's token, `block1`/`block2`/`key` say what.
+pub(crate) const F_REGEN: u8 = 32;
 
 impl<P> DedupSlot<P> {
     /// An unused slot.
@@ -167,12 +185,15 @@ impl<P> DedupSlot<P> {
         state: DState::Free,
         flags: 0,
         no_response: 0,
+        key: 0,
+        block2: NONE,
+        block1: NONE,
     };
 
     /// The cached answer's chunk (`NONE` unless `Done` with one).
     pub(crate) fn cache(&self) -> u32 {
         match (self.state, self.data.first_chunk::<4>()) {
-            (DState::Done, Some(c)) => u32::from_be_bytes(*c),
+            (DState::Done, Some(c)) if self.flags & F_REGEN == 0 => u32::from_be_bytes(*c),
             _ => NONE,
         }
     }
@@ -214,6 +235,11 @@ pub struct ObserverSlot<P> {
     pub(crate) in_flight: u16,
     pub(crate) token: [u8; 8],
     pub(crate) token_len: u8,
+    /// The registration's cache key: where a notification sent in blocks is kept (RFC 7959
+    /// §3.4).
+    pub(crate) key: u32,
+    /// The block size the registration asked for (6 when it asked for none).
+    pub(crate) szx: u8,
 }
 
 impl<P> ObserverSlot<P> {
@@ -228,6 +254,8 @@ impl<P> ObserverSlot<P> {
         in_flight: u16::MAX,
         token: [0; 8],
         token_len: 0,
+        key: 0,
+        szx: 6,
     };
 
     pub(crate) fn token(&self) -> &[u8] {
@@ -250,6 +278,8 @@ pub(crate) enum Tx {
     EmptyAck(u16),
     /// The first `len` bytes of a chunk of the cache ring.
     Cached { offset: u32, len: u16 },
+    /// The answer a dedup entry with `F_REGEN` describes, made at `poll_transmit`.
+    Regen { slot: u32, generation: u16 },
 }
 
 impl<P> TxSlot<P> {
@@ -269,6 +299,8 @@ pub struct EventSlot<P> {
     pub(crate) message: u32,
     /// Where its parts are (checked on arrival, not again).
     pub(crate) layout: crate::wire::Layout,
+    /// The message is the body of this transfer instead (a reassembled body, RFC 7959).
+    pub(crate) transfer: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,6 +313,7 @@ pub(crate) enum EKind {
     PongReceived,
     ObserverRemoved(super::ObserverRemoval),
     ResponseNotAcknowledged,
+    TransferFailed(super::TransferError),
 }
 
 impl<P> EventSlot<P> {
@@ -292,6 +325,7 @@ impl<P> EventSlot<P> {
         generation: 0,
         message: NONE,
         layout: crate::wire::Layout { token_start: 0, options_start: 0, options_end: 0, problem_free: true },
+        transfer: super::transfer::NO_TRANSFER,
     };
 }
 
@@ -317,6 +351,10 @@ pub struct Parts<'a, P> {
     pub cache: &'a mut [u8],
     /// Received messages waiting in events.
     pub receive: &'a mut [u8],
+    /// Block-wise transfers (RFC 7959) in progress, and bodies kept for Block2 requests.
+    pub transfers: &'a mut [TransferSlot<P>],
+    /// The bodies of block-wise transfers: reassembled, or kept to be sent in blocks.
+    pub body: &'a mut [u8],
 }
 
 /// The tables of an [`Endpoint`](super::Endpoint): implemented by [`ArrayStorage`] and
@@ -330,6 +368,8 @@ pub trait Storage<P> {
     fn dedup(&self) -> &[DedupSlot<P>];
     /// The observer table, read-only.
     fn observers(&self) -> &[ObserverSlot<P>];
+    /// The transfer table, read-only (for `poll_timeout`).
+    fn transfers(&self) -> &[TransferSlot<P>];
 }
 
 /// The `Storage` methods of a struct whose fields are the tables themselves (arrays or vectors).
@@ -346,6 +386,8 @@ macro_rules! storage_methods {
                 store: &mut self.store,
                 cache: &mut self.cache,
                 receive: &mut self.receive,
+                transfers: &mut self.transfers,
+                body: &mut self.body,
             }
         }
         fn exchanges(&self) -> &[ExchangeSlot<P>] {
@@ -357,20 +399,26 @@ macro_rules! storage_methods {
         fn observers(&self) -> &[ObserverSlot<P>] {
             &self.observers
         }
+        fn transfers(&self) -> &[TransferSlot<P>] {
+            &self.transfers
+        }
     };
 }
 
 /// Fixed-size tables, no allocator: `X` exchanges, `D` dedup entries, `O` observers, `T`
 /// queued datagrams, `E` queued events, and the byte stores (`STORE` for open exchanges'
 /// messages, `CACHE` for cached answers, `RX` for received messages in events; each must hold
-/// the largest message plus 3 bytes).
+/// the largest message plus 3 bytes); `TR` block-wise transfers sharing `BODY` bytes of bodies
+/// (RFC 7959: the largest body the endpoint reassembles or sends in blocks, plus its header
+/// and options).
 ///
 /// ```
 /// use coap_codec::endpoint::{ArrayStorage, Config, Endpoint};
-/// // A small device: 4 exchanges, 8 dedup entries, 1 observer, 1 KiB stores.
-/// type Storage = ArrayStorage<u8, 4, 8, 1, 8, 8, 1024, 1024, 1024>;
+/// // A small device: 4 exchanges, 8 dedup entries, 1 observer, 1 KiB stores, one block-wise
+/// // transfer of at most 2 KiB.
+/// type Storage = ArrayStorage<u8, 4, 8, 1, 8, 8, 1024, 1024, 1024, 1, 2048>;
 /// let ep: Endpoint<u8, Storage> = Endpoint::new(Config::default(), Storage::new());
-/// assert!(core::mem::size_of_val(&ep) < 5 * 1024);
+/// assert!(core::mem::size_of_val(&ep) < 7 * 1024);
 /// ```
 #[derive(Debug, Clone)]
 pub struct ArrayStorage<
@@ -383,6 +431,8 @@ pub struct ArrayStorage<
     const STORE: usize = 2048,
     const CACHE: usize = 2048,
     const RX: usize = 2048,
+    const TR: usize = 4,
+    const BODY: usize = 4096,
 > {
     exchanges: [ExchangeSlot<P>; X],
     dedup: [DedupSlot<P>; D],
@@ -393,6 +443,8 @@ pub struct ArrayStorage<
     store: [u8; STORE],
     cache: [u8; CACHE],
     receive: [u8; RX],
+    transfers: [TransferSlot<P>; TR],
+    body: [u8; BODY],
 }
 
 impl<
@@ -405,7 +457,9 @@ impl<
         const STORE: usize,
         const CACHE: usize,
         const RX: usize,
-    > ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+        const TR: usize,
+        const BODY: usize,
+    > ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX, TR, BODY>
 {
     /// Empty tables.
     pub const fn new() -> Self {
@@ -419,6 +473,8 @@ impl<
             store: [0; STORE],
             cache: [0; CACHE],
             receive: [0; RX],
+            transfers: [TransferSlot::EMPTY; TR],
+            body: [0; BODY],
         }
     }
 }
@@ -433,7 +489,9 @@ impl<
         const STORE: usize,
         const CACHE: usize,
         const RX: usize,
-    > Default for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+        const TR: usize,
+        const BODY: usize,
+    > Default for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX, TR, BODY>
 {
     fn default() -> Self {
         Self::new()
@@ -450,7 +508,9 @@ impl<
         const STORE: usize,
         const CACHE: usize,
         const RX: usize,
-    > Storage<P> for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX>
+        const TR: usize,
+        const BODY: usize,
+    > Storage<P> for ArrayStorage<P, X, D, O, T, E, STORE, CACHE, RX, TR, BODY>
 {
     storage_methods!();
 }
@@ -474,11 +534,18 @@ pub struct Limits {
     pub cache_bytes: usize,
     /// Bytes for received messages waiting in events.
     pub receive_bytes: usize,
+    /// Block-wise transfers (RFC 7959) at once: client downloads and uploads, server
+    /// reassemblies and bodies kept for Block2 requests.
+    pub transfers: usize,
+    /// Bytes for the bodies of block-wise transfers (the largest body one transfer can move,
+    /// plus its header and options; all transfers share it).
+    pub body_bytes: usize,
 }
 
 impl Default for Limits {
     /// A gateway-sized endpoint: 64 exchanges, 4,096 dedup entries, 256 observers, 64 queued
-    /// datagrams and events, 64 KiB for exchanges, 256 KiB of cache, 64 KiB for events.
+    /// datagrams and events, 64 KiB for exchanges, 256 KiB of cache, 64 KiB for events, 32
+    /// block-wise transfers sharing 1 MiB of bodies.
     fn default() -> Self {
         Self {
             exchanges: 64,
@@ -489,6 +556,8 @@ impl Default for Limits {
             store_bytes: 64 << 10,
             cache_bytes: 256 << 10,
             receive_bytes: 64 << 10,
+            transfers: 32,
+            body_bytes: 1 << 20,
         }
     }
 }
@@ -513,6 +582,8 @@ pub struct VecStorage<P> {
     store: alloc::vec::Vec<u8>,
     cache: alloc::vec::Vec<u8>,
     receive: alloc::vec::Vec<u8>,
+    transfers: alloc::vec::Vec<TransferSlot<P>>,
+    body: alloc::vec::Vec<u8>,
 }
 
 #[cfg(feature = "alloc")]
@@ -530,6 +601,8 @@ impl<P: Clone> VecStorage<P> {
             store: vec![0; limits.store_bytes],
             cache: vec![0; limits.cache_bytes],
             receive: vec![0; limits.receive_bytes],
+            transfers: vec![TransferSlot::EMPTY; limits.transfers],
+            body: vec![0; limits.body_bytes],
         }
     }
 }

@@ -244,6 +244,11 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         self.entries().iter().find(|e| e.number == number.0).and_then(|e| super::decode_uint(e.value.bytes()))
     }
 
+    /// The payload's length (the endpoint slices long ones into blocks, RFC 7959).
+    pub(crate) fn payload_len(&self) -> usize {
+        self.payload.len()
+    }
+
     pub(crate) fn token_bytes(&self) -> &'a [u8] {
         self.token
     }
