@@ -48,8 +48,8 @@
 //! | RFC 8323 §3.3-§3.4, §4.3-§4.4, §5, §7 (sessions over TCP/TLS and WebSockets: CSM, Ping/Pong, Release, Abort, Observe) | [`session`] |
 //! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7967, RFC 9175 §2, RFC 8768 | [`endpoint`] |
 //!
-//! Still to come (see the workspace `CHANGELOG.md`): block-wise transfers (RFC 7959), and the
-//! session's block-wise (BERT) and its use by the examples.
+//! Still to come (see the workspace `CHANGELOG.md`): the session's block-wise transfers (BERT,
+//! RFC 8323 §6).
 //!
 //! # The endpoint
 //! [`endpoint::Endpoint`] follows the workspace's sans-IO contract in datagram form:

@@ -642,3 +642,14 @@ fn reset_to_an_older_non_notification_removes_the_observer() {
     assert_eq!(s.handle_input(ms(30), 1, &[0x70, 0, n1[0].1[2], n1[0].1[3]]), Ok(()));
     assert_eq!(events(&mut s), ["observer removed Reset"]);
 }
+
+/// Issue 8's memory goal: a dedup entry of at most 64 bytes with a `SocketAddr` peer, its
+/// hash-index word included (the cached answer is apart). Block-wise state lives in the
+/// request's handle and in the transfer table, not in the entry.
+#[test]
+fn dedup_entry_with_its_index_fits_in_64_bytes() {
+    use coap_codec::endpoint::DedupSlot;
+    let entry = size_of::<DedupSlot<std::net::SocketAddr>>();
+    let index = size_of::<u32>();
+    assert!(entry + index <= 64, "dedup entry {entry} B + index {index} B > 64 B");
+}

@@ -12,8 +12,8 @@ use super::block::{block, cache_key, size, Splice};
 use super::bytes::OWNED;
 use super::core::Core;
 use super::server::Pending;
-use super::storage::{DState, Parts, Tx, F_CON, F_EMPTY_ACK, F_REGEN, NONE};
-use super::transfer::{Role, TransferSlot};
+use super::storage::{DState, Parts, Tx, F_CON, F_CONTINUE, F_EMPTY_ACK, F_REGEN, NONE};
+use super::transfer::{Role, TransferSlot, NO_TRANSFER};
 use super::{Discarded, Table};
 use crate::time::Instant;
 use crate::wire::{Block, Code, Message, MessageBuilder, MessageId, MessageType, OptionNumber, Options};
@@ -23,6 +23,15 @@ const PREFIX_ROOM: usize = 128;
 
 /// The dedup key of a request: (bucket, peer, message id).
 type DedupKey<P> = (usize, P, u16);
+
+/// An answer made again when needed instead of cached (`F_REGEN`).
+#[derive(Debug, Clone, Copy)]
+enum Regen {
+    /// A 2.31 Continue acknowledging this Block1 value (RFC 7959 §2.3).
+    Continue(u32),
+    /// Block2 value `block2` of the body kept in transfer slot `body` of `body_generation`.
+    Block { block2: u32, body: u16, body_generation: u16 },
+}
 
 /// A message in a store, as the parts a [`Splice`] needs: code, options, payload.
 pub(crate) fn stored(buf: &[u8]) -> Option<(Code, Options<'_>, &[u8])> {
@@ -140,24 +149,62 @@ impl Core {
     }
 
     /// Records a CON's answer as one made again when needed (`F_REGEN`): a 2.31 Continue
-    /// (`block2 == NONE`) or a block of transfer `body` (`(slot << 16) | generation`).
+    /// acknowledging Block1 `block`, or Block2 `block` of the body kept in transfer slot
+    /// `body` (`Regen::Block`).
     fn answer_regen<P: Copy + Eq + Hash>(
         &mut self,
         p: &mut Parts<'_, P>,
         now: Instant,
         m: &Message<&[u8]>,
         key: DedupKey<P>,
-        (block1, block2, body): (u32, u32, u32),
+        regen: Regen,
     ) -> Result<(), Discarded> {
-        let i = self.dedup_insert(p, key, now, DState::Done, F_CON | F_REGEN).ok_or(Discarded::Full(Table::Dedup))?;
+        let flags = match regen {
+            Regen::Continue(_) => F_CON | F_REGEN | F_CONTINUE,
+            Regen::Block { .. } => F_CON | F_REGEN,
+        };
+        let i = self.dedup_insert(p, key, now, DState::Done, flags).ok_or(Discarded::Full(Table::Dedup))?;
         let (token, token_len) = super::core::short_token(m.token());
         let Some(d) = p.dedup.get_mut(i) else { return Err(Discarded::Full(Table::Dedup)) };
         d.set_pending(&Pending { request_len: m.as_bytes().len(), token, token_len });
-        (d.block1, d.block2, d.key) = (block1, block2, body);
+        let body = match regen {
+            Regen::Continue(block1) => {
+                d.set_regen(block1, 0);
+                NO_TRANSFER
+            }
+            Regen::Block { block2, body, body_generation } => {
+                d.set_regen(block2, body_generation);
+                body
+            }
+        };
         let generation = d.generation;
         // A full transmit queue drops it, as the network might: the duplicate gets it again.
-        self.push_tx(p.transmit, key.1, Tx::Regen { slot: i as u32, generation });
+        self.push_tx(p.transmit, key.1, Tx::Regen { slot: i as u32, generation, body });
         Ok(())
+    }
+
+    /// The transfer slot of the body an `F_REGEN` block answer `d` to request `m` from `from`
+    /// comes from (`NO_TRANSFER` for a 2.31, or when the body is gone or was replaced).
+    pub(crate) fn regen_body<P: Copy + Eq>(
+        &self,
+        p: &Parts<'_, P>,
+        d: &super::storage::DedupSlot<P>,
+        from: P,
+        m: &Message<&[u8]>,
+    ) -> u16 {
+        if d.flags & F_CONTINUE != 0 {
+            return NO_TRANSFER;
+        }
+        let body_key = cache_key(m);
+        p.transfers
+            .iter()
+            .position(|t| {
+                t.role == Role::Body
+                    && t.peer == Some(from)
+                    && t.key == body_key
+                    && t.generation == d.regen_body_generation()
+            })
+            .map_or(NO_TRANSFER, |t| t as u16)
     }
 
     /// A request carrying Block1 (RFC 7959 §2.5): reassembled here; 2.31 Continue to each
@@ -292,7 +339,7 @@ impl Core {
         reply: Block,
     ) -> Result<(), Discarded> {
         if m.message_type() == MessageType::Confirmable {
-            self.answer_regen(p, now, m, key, (reply.to_uint(), NONE, 0))
+            self.answer_regen(p, now, m, key, Regen::Continue(reply.to_uint()))
         } else {
             self.answer_code(p, now, from, m, key, Code::CONTINUE, Some((OptionNumber::BLOCK1, reply.to_uint())))
         }
@@ -392,7 +439,13 @@ impl Core {
                 None => self.cache.release(p.cache, at, OWNED),
             }
         } else if first.state == DState::Done && first.flags & F_REGEN != 0 {
-            self.answer_regen(p, now, m, key, (first.block1, first.block2, first.key))?;
+            let regen = if first.flags & F_CONTINUE != 0 {
+                Regen::Continue(first.regen_block())
+            } else {
+                let body = self.regen_body(p, &first, from, m);
+                Regen::Block { block2: first.regen_block(), body, body_generation: first.regen_body_generation() }
+            };
+            self.answer_regen(p, now, m, key, regen)?;
         } else if matches!(first.state, DState::Pending | DState::Accepted) {
             // The answer will go as a separate response, matched by token (RFC 7252 §5.2.2).
             let _ = self.accept_slot(p, j);
@@ -442,9 +495,9 @@ impl Core {
         if let Some(x) = p.transfers.get_mut(t) {
             x.expires = expires;
         }
-        let body = ((t as u32) << 16) | u32::from(s.generation);
         if m.message_type() == MessageType::Confirmable {
-            return Some(self.answer_regen(p, now, m, key, (NONE, answer.to_uint(), body)));
+            let regen = Regen::Block { block2: answer.to_uint(), body: t as u16, body_generation: s.generation };
+            return Some(self.answer_regen(p, now, m, key, regen));
         }
         // A NON gets a NON (RFC 7252 §5.2.3), made now.
         let Some(id) = self.message_id(now) else { return Some(Err(Discarded::Full(Table::Transmit))) };
@@ -491,18 +544,18 @@ impl Core {
         Some(splice)
     }
 
-    /// The answer a `F_REGEN` dedup entry describes, as a splice, with its message id and token.
+    /// The answer a `F_REGEN` dedup entry describes, as a splice, with its message id and token
+    /// (`body`: the transfer slot of its kept body, for a block answer).
     fn regen<'b, P: Copy>(
         &self,
         p: &'b Parts<'_, P>,
-        slot: u32,
-        generation: u16,
+        (slot, generation, body): (u32, u16, u16),
     ) -> Option<(Splice<'b>, u16, Pending)> {
         let d = p.dedup.get(slot as usize)?;
         if d.generation != generation || d.state != DState::Done || d.flags & F_REGEN == 0 {
             return None;
         }
-        let splice = if d.block2 == NONE {
+        let splice = if d.flags & F_CONTINUE != 0 {
             let mut s = Splice {
                 code: Code::CONTINUE,
                 options: Options::new(&[]),
@@ -510,35 +563,29 @@ impl Core {
                 extra: super::block::Extra::new(),
                 payload: &[],
             };
-            s.extra.uint(OptionNumber::BLOCK1, d.block1);
+            s.extra.uint(OptionNumber::BLOCK1, d.regen_block());
             s
         } else {
-            let (t, body_generation) = ((d.key >> 16) as usize, d.key as u16);
+            let t = usize::from(body);
             let s = p.transfers.get(t)?;
-            if s.role != Role::Body || s.generation != body_generation {
+            if s.role != Role::Body || s.generation != d.regen_body_generation() {
                 return None;
             }
-            let b = super::block::block_of(d.block2);
-            self.block_splice(p.transfers, p.body, t, b, d.block1, None)?
+            let b = super::block::block_of(d.regen_block());
+            self.block_splice(p.transfers, p.body, t, b, NONE, None)?
         };
         Some((splice, d.message_id, d.pending()))
     }
 
     /// The length of the answer a `F_REGEN` dedup entry describes (`None`: it is gone).
-    pub(crate) fn regen_len<P: Copy>(&self, p: &Parts<'_, P>, slot: u32, generation: u16) -> Option<usize> {
-        let (s, _, pending) = self.regen(p, slot, generation)?;
+    pub(crate) fn regen_len<P: Copy>(&self, p: &Parts<'_, P>, at: (u32, u16, u16)) -> Option<usize> {
+        let (s, _, pending) = self.regen(p, at)?;
         Some(s.encoded_len(pending.token().len()))
     }
 
     /// Writes that answer (a piggybacked ACK) into `out`.
-    pub(crate) fn regen_write<P: Copy>(
-        &self,
-        p: &Parts<'_, P>,
-        slot: u32,
-        generation: u16,
-        out: &mut [u8],
-    ) -> Option<()> {
-        let (s, id, pending) = self.regen(p, slot, generation)?;
+    pub(crate) fn regen_write<P: Copy>(&self, p: &Parts<'_, P>, at: (u32, u16, u16), out: &mut [u8]) -> Option<()> {
+        let (s, id, pending) = self.regen(p, at)?;
         s.encode((MessageType::Acknowledgement, MessageId(id), pending.token()), out).ok().map(|_| ())
     }
 

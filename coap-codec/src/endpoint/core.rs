@@ -400,6 +400,7 @@ impl Core {
                 message: chunk,
                 layout,
                 transfer: super::transfer::NO_TRANSFER,
+                block: super::event::BlockRequest::NONE,
             };
             self.ev_len += 1;
         }
@@ -423,13 +424,33 @@ impl Core {
         }
         let i = wrap(self.ev_head + self.ev_len, cap) as usize;
         if let Some(s) = p.events.get_mut(i) {
-            *s = EventSlot { from: Some(from), kind, slot, generation, message: NONE, layout, transfer: t };
+            *s = EventSlot {
+                from: Some(from),
+                kind,
+                slot,
+                generation,
+                message: NONE,
+                layout,
+                transfer: t,
+                block: super::event::BlockRequest::NONE,
+            };
             self.ev_len += 1;
         }
         if let Some(x) = p.transfers.get_mut(usize::from(t)) {
             x.pinned = true;
         }
         Ok(())
+    }
+
+    /// Sets the block-wise state of the event queued last (a `RequestReceived`).
+    pub(crate) fn set_last_event_block<P>(&mut self, p: &mut Parts<'_, P>, block: super::event::BlockRequest) {
+        let cap = p.events.len() as u32;
+        if self.ev_len > 0 {
+            let i = wrap(self.ev_head + self.ev_len - 1, cap) as usize;
+            if let Some(e) = p.events.get_mut(i) {
+                e.block = block;
+            }
+        }
     }
 
     /// Frees the message of the event shown last.

@@ -11,10 +11,39 @@ pub struct RequestHandle {
 }
 
 /// A received request the application answers with [`respond`](super::Endpoint::respond).
+///
+/// Besides naming the request, the handle carries what the endpoint needs to answer it in
+/// blocks (RFC 7959: the request's cache key and its Block1/Block2 values), so that the
+/// endpoint's dedup entry stays small (60 bytes with a `SocketAddr` peer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResponseHandle {
     pub(crate) slot: u32,
     pub(crate) generation: u16,
+    pub(crate) block: BlockRequest,
+}
+
+impl ResponseHandle {
+    /// A handle to dedup slot (or session request) `slot` of `generation`, with no block-wise
+    /// state.
+    pub(crate) const fn new(slot: u32, generation: u16) -> Self {
+        Self { slot, generation, block: BlockRequest::NONE }
+    }
+}
+
+/// The block-wise state of a received request (RFC 7959 §2.4), kept in its handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct BlockRequest {
+    /// The request's cache key: where a sliced answer is kept.
+    pub(crate) key: u32,
+    /// The request's Block2 value (`NONE`: absent).
+    pub(crate) block2: u32,
+    /// The Block1 value the answer carries (RFC 7959 §2.3; `NONE`: none): the last block of a
+    /// reassembled request.
+    pub(crate) block1: u32,
+}
+
+impl BlockRequest {
+    pub(crate) const NONE: Self = Self { key: 0, block2: u32::MAX, block1: u32::MAX };
 }
 
 /// A registered observer of one of the application's resources (RFC 7641 §4.1).

@@ -3,6 +3,7 @@
 use core::hash::Hash;
 
 use super::core::Core;
+use super::event::BlockRequest;
 use super::server::Pending;
 use super::storage::{
     DState, EKind, Parts, Tx, XKind, XState, F_CON, F_ECHO_OK, F_EMPTY_ACK, F_REGEN, F_REGISTRATION, NONE,
@@ -200,7 +201,8 @@ impl Core {
                     self.send_cached(p, from, s.cache(), len);
                 } else if s.flags & F_REGEN != 0 {
                     // RFC 7959: a 2.31 or a block of a kept body, made again.
-                    self.push_tx(p.transmit, from, Tx::Regen { slot: i as u32, generation: s.generation });
+                    let body = self.regen_body(p, &s, from, m);
+                    self.push_tx(p.transmit, from, Tx::Regen { slot: i as u32, generation: s.generation, body });
                 } else if s.flags & F_EMPTY_ACK != 0 {
                     self.push_tx(p.transmit, from, Tx::EmptyAck(id));
                 }
@@ -274,18 +276,23 @@ impl Core {
             return Err(Discarded::Full(Table::Dedup));
         };
         let generation = p.dedup.get(i).map_or(0, |d| d.generation);
-        let blockwise = self.block_szx().is_some();
         if let Some(d) = p.dedup.get_mut(i) {
             d.set_pending(&pending);
-            d.no_response = m.uint_option(OptionNumber::NO_RESPONSE).map_or(0, |v| v as u8);
-            if blockwise {
-                // RFC 7959 §2.4: where a sliced answer is kept, and the block asked for.
-                d.key = super::block::cache_key(m);
-                d.block2 =
-                    m.option(OptionNumber::BLOCK2).and_then(crate::wire::Block::decode).map_or(NONE, |b| b.to_uint());
-                d.block1 = body.map_or(NONE, |(_, _, b1)| b1);
-            }
+            d.aux = [m.uint_option(OptionNumber::NO_RESPONSE).map_or(0, |v| v as u8), 0, 0];
         }
+        // RFC 7959 §2.4: where a sliced answer is kept, and the block asked for; carried by
+        // the request's handle.
+        let block = match self.block_szx() {
+            Some(_) => BlockRequest {
+                key: super::block::cache_key(m),
+                block2: m
+                    .option(OptionNumber::BLOCK2)
+                    .and_then(crate::wire::Block::decode)
+                    .map_or(NONE, |b| b.to_uint()),
+                block1: body.map_or(NONE, |(_, _, b1)| b1),
+            },
+            None => BlockRequest::NONE,
+        };
         // RFC 7641 §3.6: a GET with Observe 1 deregisters (the request itself is still served).
         if observe == Some(Observe(1)) {
             if let Some(o) = p.observers.iter().position(|o| o.peer == Some(from) && o.token() == m.token()) {
@@ -293,13 +300,14 @@ impl Core {
             }
         }
         // Checked by the caller: cannot fail.
-        match body {
+        let queued = match body {
             Some((t, layout, _)) => {
-                let _ = self.push_body_event(p, from, EKind::RequestReceived, (i as u32, generation), t, layout);
+                self.push_body_event(p, from, EKind::RequestReceived, (i as u32, generation), t, layout)
             }
-            None => {
-                let _ = self.push_event(p, from, EKind::RequestReceived, i as u32, generation, Some(m));
-            }
+            None => self.push_event(p, from, EKind::RequestReceived, i as u32, generation, Some(m)),
+        };
+        if queued.is_ok() {
+            self.set_last_event_block(p, block);
         }
         Ok(i)
     }

@@ -273,7 +273,7 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
             EKind::RequestReceived => Event::RequestReceived {
-                handle: ResponseHandle { slot: e.slot, generation: e.generation },
+                handle: ResponseHandle { slot: e.slot, generation: e.generation, block: e.block },
                 from,
                 request: message?,
             },

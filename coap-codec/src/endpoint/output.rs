@@ -97,7 +97,7 @@ impl Core {
             let len = match slot.what {
                 Tx::Reset(_) | Tx::EmptyAck(_) => 4,
                 Tx::Cached { len, .. } => usize::from(len),
-                Tx::Regen { slot, generation } => match self.regen_len(p, slot, generation) {
+                Tx::Regen { slot, generation, body } => match self.regen_len(p, (slot, generation, body)) {
                     Some(len) => len,
                     None => {
                         // Its dedup entry or body is gone: nothing to send.
@@ -127,8 +127,8 @@ impl Core {
                     }
                     self.cache.release(p.cache, offset, QUEUED);
                 }
-                Tx::Regen { slot, generation } => {
-                    if self.regen_write(p, slot, generation, out).is_none() {
+                Tx::Regen { slot, generation, body } => {
+                    if self.regen_write(p, (slot, generation, body), out).is_none() {
                         continue;
                     }
                 }

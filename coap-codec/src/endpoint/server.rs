@@ -94,7 +94,7 @@ impl Core {
         let peer = s.peer.ok_or(RespondError::UnknownRequest)?;
         let con = s.flags & F_CON != 0;
         // RFC 7967 §2: no answer of a class the client asked not to get; a CON still gets its ACK.
-        if NoResponse(s.no_response).suppresses(code) {
+        if NoResponse(s.no_response()).suppresses(code) {
             self.finish_silently(p, i, peer, s.state == DState::Pending && con)?;
             return Ok(Responded::Suppressed);
         }
@@ -105,10 +105,10 @@ impl Core {
         } else {
             None
         };
-        if let Some((szx, want)) = self.slice_plan(&s, builder.payload_len()) {
+        if let Some((szx, want)) = self.slice_plan(h.block.block2, builder.payload_len()) {
             // RFC 7959 §2.4: kept, and sent block by block (this request gets the block it
             // asked for, block 0 when it asked for none).
-            let t = self.keep_body(p, now, (peer, s.key), builder, szx)?;
+            let t = self.keep_body(p, now, (peer, h.block.key), builder, szx)?;
             let store = ::core::mem::take(&mut p.body);
             let total = super::block_server::stored(
                 store
@@ -120,7 +120,7 @@ impl Core {
             )
             .map_or(0, |(_, _, payload)| payload.len());
             let answer = super::block_server::answer_block(want, szx, total);
-            let splice = answer.and_then(|a| self.block_splice(p.transfers, store, t, a, s.block1, observe));
+            let splice = answer.and_then(|a| self.block_splice(p.transfers, store, t, a, h.block.block1, observe));
             let result = match splice {
                 Some(splice) => self.send_answer(p, now, i, &Outgoing::<N>::Spliced(&splice)),
                 None => {
@@ -134,14 +134,14 @@ impl Core {
         }
         let extended;
         let mut b = builder;
-        if observe.is_some() || s.block1 != NONE {
+        if observe.is_some() || h.block.block1 != NONE {
             let mut with = builder.clone();
             if let Some(seq) = observe {
                 with.uint(OptionNumber::OBSERVE, seq).map_err(RespondError::Encode)?;
             }
-            if s.block1 != NONE {
+            if h.block.block1 != NONE {
                 // RFC 7959 §2.3: the answer to a body sent in blocks carries Block1 (the last).
-                with.uint(OptionNumber::BLOCK1, s.block1).map_err(RespondError::Encode)?;
+                with.uint(OptionNumber::BLOCK1, h.block.block1).map_err(RespondError::Encode)?;
             }
             extended = with;
             b = &extended;
@@ -149,12 +149,12 @@ impl Core {
         self.send_answer(p, now, i, &Outgoing::Built(b))
     }
 
-    /// Whether an answer with a payload of `len` bytes to the request of dedup entry `s` goes
-    /// in blocks, and then in which size and which block first (RFC 7959 §2.4: the block size
-    /// is ours or the smaller one the request asked for).
-    fn slice_plan<P>(&self, s: &DedupSlot<P>, len: usize) -> Option<(u8, Block)> {
+    /// Whether an answer with a payload of `len` bytes to a request with Block2 value `block2`
+    /// (`NONE`: none) goes in blocks, and then in which size and which block first (RFC 7959
+    /// §2.4: the block size is ours or the smaller one the request asked for).
+    fn slice_plan(&self, block2: u32, len: usize) -> Option<(u8, Block)> {
         let our = self.block_szx()?;
-        let want = if s.block2 == NONE { Block { num: 0, more: false, szx: our } } else { block_of(s.block2) };
+        let want = if block2 == NONE { Block { num: 0, more: false, szx: our } } else { block_of(block2) };
         let szx = want.szx.min(our);
         (len > size(szx) as usize || want.num > 0).then_some((szx, want))
     }
@@ -399,8 +399,8 @@ impl Core {
         }
         // RFC 7959 §3.4: notifications go in blocks of the size the registration asked for
         // (or ours), kept under the registration's cache key for the client's GETs.
-        slot.key = s.key;
-        slot.szx = if s.block2 == NONE { 6 } else { block_of(s.block2).szx };
+        slot.key = h.block.key;
+        slot.szx = if h.block.block2 == NONE { 6 } else { block_of(h.block.block2).szx };
         let handle = ObserverHandle { slot: o as u32, generation: slot.generation };
         if let Some(d) = p.dedup.get_mut(i) {
             d.flags |= F_OBSERVE;

@@ -123,25 +123,19 @@ pub struct DedupSlot<P> {
     /// Arrival, in milliseconds wrapping at 2^32: entries are reclaimed at their expiry (a
     /// deadline of `poll_timeout`), and lifetimes are capped far below 49 days.
     pub(crate) received: u32,
-    /// `Done`: the cached answer's chunk in bytes 0..4 (`NONE`: nothing cached). `Pending` and
-    /// `Accepted`: the request's token (0..8), its length (8) and the request's length (9..11).
+    /// `Done`: the cached answer's chunk in bytes 0..4 (`NONE`: nothing cached). `Pending`,
+    /// `Accepted` and `Done` with `F_REGEN`: the request's token (0..8) and its length (8);
+    /// then the request's length (9..11) while `Pending`/`Accepted`, or the generation of the
+    /// kept body an `F_REGEN` answer is a block of (9..11).
     pub(crate) data: [u8; 11],
+    /// `Pending`/`Accepted`: the request's No-Response value (RFC 7967) in byte 0. `Done`
+    /// with `F_REGEN`: the Block option value of the answer (24 bits): Block1 of a 2.31
+    /// Continue (`F_CONTINUE`), else Block2 of a block of a kept body (RFC 7959).
+    pub(crate) aux: [u8; 3],
     pub(crate) message_id: u16,
     pub(crate) generation: u16,
     pub(crate) state: DState,
     pub(crate) flags: u8,
-    /// The request's No-Response value (RFC 7967), 0 when absent.
-    pub(crate) no_response: u8,
-    /// `Pending`: the request's cache key (RFC 7959 §2.4: where a sliced answer is kept).
-    /// `Done` with `F_REGEN` and a Block2 answer: the body's transfer slot (high half) and
-    /// generation (low half).
-    pub(crate) key: u32,
-    /// `Pending`: the request's Block2 value (`NONE`: absent). `Done` with `F_REGEN`: the Block2
-    /// value of the answer (`NONE`: a 2.31 Continue).
-    pub(crate) block2: u32,
-    /// The Block1 value the answer carries (RFC 7959 §2.3; `NONE`: none): the last block of a
-    /// reassembled request, or the block a 2.31 Continue acknowledges.
-    pub(crate) block1: u32,
 }
 
 /// No slot / no cache chunk.
@@ -170,8 +164,10 @@ pub(crate) const F_REGISTRATION: u8 = 8;
 /// A duplicate gets an empty ACK (separate response, No-Response, a CON response we acked).
 pub(crate) const F_EMPTY_ACK: u8 = 16;
 /// `Done`: the answer is not cached but made again when needed (a 2.31 Continue, or a block of
-/// a kept body, RFC 7959): `data` keeps the request's token, `block1`/`block2`/`key` say what.
+/// a kept body, RFC 7959): `data` keeps the request's token, `aux` the Block value.
 pub(crate) const F_REGEN: u8 = 32;
+/// With `F_REGEN`: the answer is a 2.31 Continue (else a block of a kept body).
+pub(crate) const F_CONTINUE: u8 = 64;
 
 impl<P> DedupSlot<P> {
     /// An unused slot.
@@ -184,10 +180,7 @@ impl<P> DedupSlot<P> {
         generation: 0,
         state: DState::Free,
         flags: 0,
-        no_response: 0,
-        key: 0,
-        block2: NONE,
-        block1: NONE,
+        aux: [0; 3],
     };
 
     /// The cached answer's chunk (`NONE` unless `Done` with one).
@@ -211,6 +204,34 @@ impl<P> DedupSlot<P> {
             token: [t0, t1, t2, t3, t4, t5, t6, t7],
             token_len: tl.min(8),
             request_len: usize::from(u16::from_be_bytes([hi, lo])),
+        }
+    }
+
+    /// The request's No-Response value (RFC 7967), while `Pending` or `Accepted`.
+    pub(crate) fn no_response(&self) -> u8 {
+        self.aux[0]
+    }
+
+    /// The Block value of an `F_REGEN` answer (24 bits).
+    pub(crate) fn regen_block(&self) -> u32 {
+        let [a, b, c] = self.aux;
+        u32::from_be_bytes([0, a, b, c])
+    }
+
+    /// The generation of the kept body an `F_REGEN` block answer comes from.
+    pub(crate) fn regen_body_generation(&self) -> u16 {
+        let [.., hi, lo] = self.data;
+        u16::from_be_bytes([hi, lo])
+    }
+
+    /// Records an `F_REGEN` answer: its Block value and, for a block of a kept body, that
+    /// body's generation (the token stays where `set_pending` put it).
+    pub(crate) fn set_regen(&mut self, block: u32, body_generation: u16) {
+        let [_, a, b, c] = block.to_be_bytes();
+        self.aux = [a, b, c];
+        let [hi, lo] = body_generation.to_be_bytes();
+        if let Some(d) = self.data.get_mut(9..11) {
+            d.copy_from_slice(&[hi, lo]);
         }
     }
 
@@ -278,8 +299,9 @@ pub(crate) enum Tx {
     EmptyAck(u16),
     /// The first `len` bytes of a chunk of the cache ring.
     Cached { offset: u32, len: u16 },
-    /// The answer a dedup entry with `F_REGEN` describes, made at `poll_transmit`.
-    Regen { slot: u32, generation: u16 },
+    /// The answer a dedup entry with `F_REGEN` describes, made at `poll_transmit`; `body`:
+    /// the transfer slot of the kept body it is a block of (`NO_TRANSFER` for a 2.31).
+    Regen { slot: u32, generation: u16, body: u16 },
 }
 
 impl<P> TxSlot<P> {
@@ -301,6 +323,8 @@ pub struct EventSlot<P> {
     pub(crate) layout: crate::wire::Layout,
     /// The message is the body of this transfer instead (a reassembled body, RFC 7959).
     pub(crate) transfer: u16,
+    /// `RequestReceived`: the block-wise state its handle carries.
+    pub(crate) block: super::event::BlockRequest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,6 +350,7 @@ impl<P> EventSlot<P> {
         message: NONE,
         layout: crate::wire::Layout { token_start: 0, options_start: 0, options_end: 0, problem_free: true },
         transfer: super::transfer::NO_TRANSFER,
+        block: super::event::BlockRequest::NONE,
     };
 }
 

@@ -229,7 +229,7 @@ impl<S: Storage> Session<S> {
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
             EKind::RequestReceived => Event::RequestReceived {
-                handle: ResponseHandle { slot: e.slot, generation: e.generation },
+                handle: ResponseHandle::new(e.slot, e.generation),
                 from: (),
                 request: message?,
             },
