@@ -76,6 +76,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod blockwise;
 pub mod endpoint;
 #[cfg(feature = "http")]
 pub mod http_map;

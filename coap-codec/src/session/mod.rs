@@ -106,6 +106,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod block_client;
+mod block_server;
 mod bytes;
 mod client;
 mod config;
@@ -115,6 +117,7 @@ mod input;
 mod output;
 mod server;
 mod storage;
+mod transfer;
 
 use ::core::time::Duration;
 
@@ -122,7 +125,9 @@ pub use config::{Config, Role, Transport};
 pub use error::CloseReason;
 #[cfg(feature = "alloc")]
 pub use storage::VecStorage;
-pub use storage::{ArrayStorage, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, RequestSlot, Storage};
+pub use storage::{
+    ArrayStorage, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, RequestSlot, Storage, TransferSlot,
+};
 
 use self::core::Core;
 use crate::endpoint::{
@@ -213,19 +218,25 @@ impl<S: Storage> Session<S> {
     /// The next event; its borrowed message stays valid until the next `&mut self` call.
     /// `from` and `peer` are `()`: a session has one peer.
     pub fn poll_event(&mut self) -> Option<Event<'_, ()>> {
-        let p = self.storage.parts();
-        let (events, receive) = (p.events, p.receive);
-        self.core.release_shown(receive);
+        let mut p = self.storage.parts();
+        self.core.release_shown(&mut p);
         if self.core.ev_len == 0 {
             return None;
         }
-        let cap = events.len() as u32;
-        let e = *events.get(self.core.ev_head as usize)?;
+        let cap = p.events.len() as u32;
+        let e = *p.events.get(self.core.ev_head as usize)?;
         self.core.ev_head = core::wrap(self.core.ev_head + 1, cap);
         self.core.ev_len -= 1;
         self.core.shown = e.message;
-        let receive: &[u8] = receive;
-        let message = (e.message != NONE).then(|| Message::from_layout(bytes::Fifo::get(receive, e.message), e.layout));
+        self.core.shown_transfer = e.transfer;
+        let (receive, body): (&[u8], &[u8]) = (p.receive, p.body);
+        let message = if e.transfer != transfer::NO_TRANSFER {
+            let s = p.transfers.get(usize::from(e.transfer))?;
+            let region = body.get(s.offset as usize..(s.offset + s.len) as usize)?;
+            Some(Message::from_layout(region, e.layout))
+        } else {
+            (e.message != NONE).then(|| Message::from_layout(bytes::Fifo::get(receive, e.message), e.layout))
+        };
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
             EKind::RequestReceived => Event::RequestReceived {
@@ -244,6 +255,7 @@ impl<S: Storage> Session<S> {
                 peer: (),
                 reason,
             },
+            EKind::TransferFailed(reason) => Event::TransferFailed { request, peer: (), reason },
         })
     }
 
@@ -559,6 +571,17 @@ impl<S: Storage> Session<S> {
     fn details_options(&self) -> Option<Options<'_>> {
         let body = self.details()?;
         Some(Options::new(body.get(..self.core.details_options as usize).unwrap_or(&[])))
+    }
+
+    /// Block-wise transfers in progress (RFC 7959 over RFC 8323 §6: downloads, uploads,
+    /// reassemblies) and bodies kept for Block2 requests.
+    pub fn open_transfers(&self) -> usize {
+        self.storage.transfers().iter().filter(|t| t.role != transfer::Role::Free).count()
+    }
+
+    /// Bytes of the body store in use (at most its size: the store never grows).
+    pub fn body_bytes_in_use(&self) -> usize {
+        self.core.body_arena.used as usize
     }
 
     /// Our requests and pings still open (observations included).
