@@ -383,7 +383,8 @@ pub struct Limits {
 
 impl Default for Limits {
     /// A gateway-sized session: 64 exchanges and requests, 64 observers, 64 events, 8 KiB for
-    /// registrations, 64 KiB each way, 8 block-wise transfers sharing 1 MiB of bodies.
+    /// registrations, 64 KiB each way, 4 block-wise transfers sharing 64 KiB of bodies (a
+    /// session is one connection: raise `body_bytes` for larger bodies).
     fn default() -> Self {
         Self {
             exchanges: 64,
@@ -393,8 +394,8 @@ impl Default for Limits {
             store_bytes: 8 << 10,
             transmit_bytes: 64 << 10,
             receive_bytes: 64 << 10,
-            transfers: 8,
-            body_bytes: 1 << 20,
+            transfers: 4,
+            body_bytes: 64 << 10,
         }
     }
 }
