@@ -40,11 +40,14 @@ impl Core {
         if !self.config.block_wise_transfer {
             return None;
         }
+        let (b1, b2) = (block_in(m, OptionNumber::BLOCK1), block_in(m, OptionNumber::BLOCK2));
+        if b1.is_none() && b2.is_none() {
+            return None;
+        }
         // Every answer here is one small frame: room for it first, or nothing changes.
         if !self.tx.fits(p.transmit.len(), 64) {
             return Some(BlockIn::Done(Flow::Blocked));
         }
-        let (b1, b2) = (block_in(m, OptionNumber::BLOCK1), block_in(m, OptionNumber::BLOCK2));
         let bert_refused = |b: Option<Block>| b.is_some_and(|b| b.szx == BERT) && !self.bert();
         if bert_refused(b1) || bert_refused(b2) {
             // RFC 8323 §6: BERT only where both sides announced it; RFC 7959 §2.2 answers a
