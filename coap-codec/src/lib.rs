@@ -45,7 +45,7 @@
 //! | RFC 8323 §3.2, §4.2 framing; §5 signals | [`wire::tcp`], [`wire::signal`] |
 //! | RFC 8974 extended tokens; RFC 8768, 9175, 9177, 8613, 9668 options | [`wire::OptionNumber`] |
 //! | RFC 6690 link format | [`link_format`] |
-//! | RFC 8323 §3.3-§3.4, §4.3-§4.4, §5, §7 (sessions over TCP/TLS and WebSockets: CSM, Ping/Pong, Release, Abort, Observe) | [`session`] |
+//! | RFC 8323 §3.3-§3.4, §4.3-§4.4, §5, §6, §7 (sessions over TCP/TLS and WebSockets: CSM, Ping/Pong, Release, Abort, block-wise transfers and BERT, Observe) | [`session`] |
 //! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7967, RFC 9175 §2, RFC 8768 | [`endpoint`] |
 //!
 //! Still to come (see the workspace `CHANGELOG.md`): the session's block-wise transfers (BERT,
@@ -76,6 +76,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod blockwise;
 pub mod endpoint;
 #[cfg(feature = "http")]
 pub mod http_map;

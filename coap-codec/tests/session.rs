@@ -390,7 +390,7 @@ fn release_closes_after_what_was_queued() {
     let mut p = pair();
     p.a.request(ms(0), &get("before"), RequestOptions::default()).unwrap();
     p.a.release(ms(0), Some("backup.example:5683"), Some(Duration::from_secs(60))).unwrap();
-    assert_eq!(p.a.request(ms(0), &get("after"), RequestOptions::default()), Err(RequestError::ExchangesFull));
+    assert_eq!(p.a.request(ms(0), &get("after"), RequestOptions::default()), Err(RequestError::Closed));
     let c = stream(&mut p.a, ms(0));
     assert_eq!(codes(&c), [Code::GET, Code::RELEASE], "messages in flight go first (RFC 8323 §5.5)");
     let reason = CloseReason::ReleaseReceived { hold_off: Some(60) };
@@ -420,7 +420,7 @@ fn abort_replaces_the_queue_and_carries_a_diagnostic() {
     assert_eq!(p.a.handle_input(ms(0), &s), Err(CloseReason::AbortReceived { bad_csm_option: None }));
     assert_eq!(p.a.peer_diagnostic(), Some(&b"going down"[..]));
     assert_eq!(p.a.alternative_address(), None);
-    assert_eq!(p.a.ping(ms(0)), Err(RequestError::ExchangesFull));
+    assert_eq!(p.a.ping(ms(0)), Err(RequestError::Closed));
     assert_eq!(p.a.poll_timeout(), None);
 }
 
@@ -489,7 +489,7 @@ fn messages_over_the_max_message_size_are_refused() {
     let required = 1 + 2 + 1 + 4 + 3 + 1 + 300;
     assert_eq!(
         p.a.request(ms(0), &put, RequestOptions::default()),
-        Err(RequestError::Encode(EncodeError::BufferTooSmall { required }))
+        Err(RequestError::TooLarge { required, max: p.a.peer_max_message_size() })
     );
     assert_eq!(p.a.open_exchanges(), 0);
     // The server answers with too much: refused the same way.

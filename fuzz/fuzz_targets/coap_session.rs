@@ -2,8 +2,11 @@
 //! initiator and an acceptor joined by two pipes: raw bytes into either side, delivery of what
 //! one wrote to the other in chunks (TCP) or messages (WebSocket, chosen by the first byte),
 //! requests (Observe too), responses, observe, notify, pings with and without Custody, cancel,
-//! deregister, release, abort, transport loss and time steps. Nothing panics, no poll loops
-//! forever, `handle_input` never claims more than it was given, the tables stay bounded.
+//! deregister, release, abort, transport loss and time steps; block-wise transfers (RFC 7959
+//! over RFC 8323 §6, BERT when both announce it) with bodies up to 9 KB in requests, answers and
+//! notifications, and requests carrying fuzzed Block1/Block2 options. Nothing panics, no poll
+//! loops forever, `handle_input` never claims more than it was given, the tables and the body
+//! store stay bounded.
 #![no_main]
 
 use coap_codec::endpoint::{Event, RequestHandle, RequestOptions, ResponseHandle};
@@ -12,7 +15,7 @@ use coap_codec::time::Instant;
 use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumber};
 use libfuzzer_sys::fuzz_target;
 
-type S = Session<ArrayStorage<4, 4, 2, 4, 128, 512, 512>>;
+type S = Session<ArrayStorage<4, 4, 2, 8, 256, 4096, 4096, 2, 8192>>;
 
 #[derive(Default)]
 struct Side {
@@ -26,7 +29,7 @@ struct Side {
 }
 
 fn drain(s: &mut S, now: Instant, to: &mut Side, me: &mut Side) {
-    let mut buf = [0u8; 1280];
+    let mut buf = [0u8; 4096];
     let mut n = 0;
     while let Ok(Some(t)) = s.poll_transmit(now, &mut buf) {
         to.wire.push(buf[..t.len].to_vec());
@@ -51,6 +54,7 @@ fn drain(s: &mut S, now: Instant, to: &mut Side, me: &mut Side) {
         assert!(n < 128, "poll_event does not end");
     }
     assert!(s.open_exchanges() <= 4);
+    assert!(s.open_transfers() <= 2 && s.body_bytes_in_use() <= 8192);
     to.wire.truncate(32);
 }
 
@@ -61,9 +65,13 @@ fuzz_target!(|data: &[u8]| {
         role,
         transport,
         seed,
-        max_message_size: 300 + u32::from(mode >> 1),
+        max_message_size: 300 + u32::from(mode >> 5) * 600,
+        block_wise_transfer: mode & 2 != 0,
+        block_szx: (mode >> 2) & 7,
         ..Config::default()
     };
+    // Bodies larger than a block (and than 1152 bytes): the input, repeated.
+    let big: Vec<u8> = data.iter().copied().cycle().take(9000).collect();
     let mut s =
         [S::new(config(Role::Initiator, 1), Default::default()), S::new(config(Role::Acceptor, 2), Default::default())];
     let mut sides = [Side::default(), Side::default()];
@@ -73,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
         ops = rest;
         let t = Instant::from_millis(now);
         let i = usize::from(arg & 1);
-        match op % 14 {
+        match op % 15 {
             0 => {
                 let n = usize::from(arg >> 1).min(ops.len());
                 if let Ok(used) = s[i].handle_input(t, &ops[..n]) {
@@ -114,10 +122,10 @@ fuzz_target!(|data: &[u8]| {
                 let code = if arg & 2 == 0 { Code::GET } else { Code::POST };
                 let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, code, MessageId(0));
                 let _ = b.path("obs");
-                if op % 14 == 5 {
+                if op % 15 == 5 {
                     let _ = b.uint(OptionNumber::OBSERVE, u32::from(arg >> 7));
                 }
-                b.payload(&data[..usize::from(arg >> 2).min(data.len())]);
+                b.payload(&big[..(usize::from(arg >> 2) * 150).min(big.len())]);
                 if let Ok(h) = s[i].request(t, &b, RequestOptions::default()) {
                     sides[i].requests.truncate(7);
                     sides[i].requests.push(h);
@@ -126,7 +134,7 @@ fuzz_target!(|data: &[u8]| {
             6 => {
                 if let Some(h) = sides[i].pending.pop() {
                     let mut b = MessageBuilder::<2>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0));
-                    b.payload(&data[..usize::from(arg).min(data.len())]);
+                    b.payload(&big[..(usize::from(arg) * 40).min(big.len())]);
                     let _ = s[i].respond(t, h, &b);
                 }
             }
@@ -144,12 +152,9 @@ fuzz_target!(|data: &[u8]| {
                 let code = if arg & 2 == 0 { Code::CONTENT } else { Code::NOT_FOUND };
                 let observers: Vec<_> = s[i].observers(1).collect();
                 for o in observers {
-                    let _ = s[i].notify(
-                        t,
-                        o,
-                        &MessageBuilder::<1>::new(MessageType::Acknowledgement, code, MessageId(0)),
-                        false,
-                    );
+                    let mut b = MessageBuilder::<1>::new(MessageType::Acknowledgement, code, MessageId(0));
+                    b.payload(&big[..(usize::from(arg >> 2) * 150).min(big.len())]);
+                    let _ = s[i].notify(t, o, &b, false);
                 }
             }
             9 => drop(if arg & 2 == 0 { s[i].ping(t) } else { s[i].ping_with_custody(t) }),
@@ -164,6 +169,20 @@ fuzz_target!(|data: &[u8]| {
                 Some(core::time::Duration::from_secs(u64::from(arg))),
             )),
             12 => s[i].abort(t, if arg & 2 == 0 { "" } else { "fuzzed abort with a long diagnostic text, §5.6" }),
+            13 => {
+                // A request with the application's own Block option (any value, RFC 7959 §2.2).
+                let (&v, rest) = ops.split_first().unwrap_or((&0, ops));
+                ops = rest;
+                let number = if arg & 2 == 0 { OptionNumber::BLOCK1 } else { OptionNumber::BLOCK2 };
+                let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
+                let _ = b.path("obs");
+                let _ = b.uint(number, u32::from(arg >> 2) << 8 | u32::from(v));
+                b.payload(&big[..usize::from(v) * 8 % 2100]);
+                if let Ok(h) = s[i].request(t, &b, RequestOptions::default()) {
+                    sides[i].requests.truncate(7);
+                    sides[i].requests.push(h);
+                }
+            }
             _ if arg % 16 == 0 => s[i].connection_lost(t),
             _ => {}
         }

@@ -295,6 +295,21 @@ pub enum RequestError {
     /// The request is larger than a block and does not fit in the body store (RFC 7959 §2.5).
     #[error("request body does not fit in the body store")]
     BodyTooLarge,
+    /// The session is over or releasing ([`Session::release`](crate::session::Session::release),
+    /// [`abort`](crate::session::Session::abort), the peer's Release or Abort, the transport
+    /// closed): it takes no new requests (RFC 8323 §5.5, §5.6).
+    #[error("session released or closed (RFC 8323 §5.5, §5.6)")]
+    Closed,
+    /// The message exceeds the peer's Max-Message-Size and cannot go block-wise (the peer did
+    /// not announce Block-Wise-Transfer, or the options alone do not fit): `required` is the
+    /// frame's size, `max` the peer's limit (RFC 8323 §5.3.1, §6).
+    #[error("message of {required} bytes exceeds the peer's Max-Message-Size {max} (RFC 8323 §5.3.1)")]
+    TooLarge {
+        /// The frame's size in bytes.
+        required: usize,
+        /// The peer's Max-Message-Size.
+        max: u32,
+    },
 }
 
 /// Why [`respond`](super::Endpoint::respond), [`accept`](super::Endpoint::accept),

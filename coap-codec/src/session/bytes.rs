@@ -1,6 +1,6 @@
 //! The session's byte stores over caller-provided slices: [`Fifo`] for frames waiting to go out
-//! and messages waiting in events (both used strictly in order), and [`Arena`] for the
-//! registrations kept for deregistration (freed in any order, compacted on free).
+//! and messages waiting in events (both used strictly in order). Registrations and bodies live
+//! in the shared [`Arena`](crate::blockwise::Arena).
 
 /// Bytes of a [`Fifo`] chunk header: the length, big endian.
 pub(crate) const HEADER: usize = 4;
@@ -111,36 +111,6 @@ impl Fifo {
     }
 }
 
-/// A compacting arena: chunks laid end to end from offset 0; freeing one moves the ones after it
-/// down, and the caller lowers the offsets it holds above it.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Arena {
-    /// Bytes in use, from offset 0.
-    pub(crate) used: u32,
-}
-
-impl Arena {
-    /// Reserves `len` bytes at the end; their offset, or `None` when they do not fit.
-    pub(crate) fn alloc(&mut self, cap: usize, len: usize) -> Option<u32> {
-        let end = (self.used as usize).checked_add(len)?;
-        if end > cap {
-            return None;
-        }
-        let at = self.used;
-        self.used = u32::try_from(end).ok()?;
-        Some(at)
-    }
-
-    /// Frees `len` bytes at `off`, moving what follows down by `len`.
-    pub(crate) fn free(&mut self, buf: &mut [u8], off: u32, len: u32) {
-        let (start, end, used) = (off as usize, off as usize + len as usize, self.used as usize);
-        if start <= end && end <= used && used <= buf.len() {
-            buf.copy_within(end..used, start);
-            self.used -= len;
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -167,17 +137,5 @@ mod tests {
         f.pop(&buf);
         assert_eq!((f.len(), f.front()), (0, None));
         assert!(f.fits(32, 28) && !f.fits(32, 29));
-    }
-
-    #[test]
-    fn arena_compacts() {
-        let mut buf = [0u8; 8];
-        let mut a = Arena::default();
-        let x = a.alloc(8, 4).unwrap();
-        let y = a.alloc(8, 4).unwrap();
-        buf[y as usize..8].copy_from_slice(b"yyyy");
-        a.free(&mut buf, x, 4);
-        assert_eq!((&buf[..4], a.used), (&b"yyyy"[..], 4));
-        assert!(a.alloc(8, 5).is_none());
     }
 }

@@ -3,16 +3,16 @@
 
 use super::core::{Core, Phase, QueueError};
 use super::storage::{ExchangeSlot, Parts, XKind, XState};
-use crate::endpoint::{RequestError, RequestHandle};
+use crate::endpoint::{RequestError, RequestHandle, TransferError};
 use crate::time::Instant;
 use crate::wire::signal::Signal;
-use crate::wire::{Code, EncodeError, Message, MessageBuilder, MessageId, MessageType, MessageWriter, OptionNumber};
+use crate::wire::{Code, Message, MessageBuilder, MessageId, MessageType, MessageWriter, OptionNumber};
 
 /// `RequestError` for a frame that could not be queued.
-fn queue_error(e: QueueError) -> RequestError {
+fn queue_error(e: QueueError, max: u32) -> RequestError {
     match e {
         // The message needs `required` bytes; the peer accepts fewer (RFC 8323 §5.3.1).
-        QueueError::TooLarge(required) => RequestError::Encode(EncodeError::BufferTooSmall { required }),
+        QueueError::TooLarge(required) => RequestError::TooLarge { required, max },
         QueueError::Full => RequestError::StoreFull,
     }
 }
@@ -27,8 +27,8 @@ impl Core {
         kind: XKind,
     ) -> Result<RequestHandle, RequestError> {
         if self.phase != Phase::Open {
-            // A released or closed session takes no new exchanges.
-            return Err(RequestError::ExchangesFull);
+            // A released or closed session takes no new exchanges (RFC 8323 §5.5, §5.6).
+            return Err(RequestError::Closed);
         }
         if kind == XKind::Request && !builder.code_value().is_request() {
             return Err(RequestError::NotARequest);
@@ -43,22 +43,40 @@ impl Core {
         let registers = kind == XKind::Request
             && matches!(builder.code_value(), Code::GET | Code::FETCH)
             && builder.uint_value(OptionNumber::OBSERVE) == Some(0);
+        if kind == XKind::Request && self.frame_len(b.body_len(), tok.len()) > self.peer_max as usize {
+            // RFC 8323 §5.3.1, §6: over the peer's Max-Message-Size, block-wise if the peer
+            // announced it, else refused.
+            if self.blocks_out() && builder.payload_len() > 0 && !registers {
+                return self.request_upload(p, now, i, (token, token_len), &b);
+            }
+            let required = self.frame_len(b.body_len(), tok.len());
+            return Err(RequestError::TooLarge { required, max: self.peer_max });
+        }
+        // With block-wise on, every request is kept: the requests for the later blocks of a
+        // sliced answer copy it (RFC 7959 §2.4).
+        let keep = registers || (kind == XKind::Request && self.config.block_wise_transfer);
         let (mut offset, mut len) = (0, 0);
-        if registers {
-            let n = b.encoded_len_with_token(tok.len());
-            let at = self.arena.alloc(p.store.len(), n).ok_or(RequestError::StoreFull)?;
+        if keep {
+            // A FETCH (and a registration) is kept whole; other requests without their payload,
+            // which block requests do not repeat (RFC 7959 §2.4, §3.3).
+            let mut k = b.clone();
+            if !registers && builder.code_value() != Code::FETCH {
+                k.payload(&[]);
+            }
+            let n = k.encoded_len_with_token(tok.len());
+            let at = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull)?;
             let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
-            if let Err(e) = b.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
+            if let Err(e) = k.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
                 self.arena.used = at;
                 return Err(RequestError::Encode(e));
             }
             (offset, len) = (at, n as u32);
         }
         if let Err(e) = self.queue(p, &b, kind == XKind::Request) {
-            if registers {
+            if keep {
                 self.arena.used = offset;
             }
-            return Err(queue_error(e));
+            return Err(queue_error(e, self.peer_max));
         }
         let timeout = if kind == XKind::Ping { self.config.ping_timeout } else { self.config.response_timeout };
         let slot = p.exchanges.get_mut(i).ok_or(RequestError::ExchangesFull)?;
@@ -72,6 +90,7 @@ impl Core {
             due: now.saturating_add(timeout),
             offset,
             len,
+            transfer: super::transfer::NO_TRANSFER,
         };
         Ok(RequestHandle { slot: i as u32, generation: slot.generation })
     }
@@ -121,7 +140,7 @@ impl Core {
         // Rewrite the registration with Observe 1 at the end of the arena (scratch), frame it
         // from there, then drop both.
         let room = e.len as usize + 4;
-        let at = self.arena.alloc(p.store.len(), room).ok_or(RequestError::StoreFull)?;
+        let at = self.arena.alloc(p.store, room).ok_or(RequestError::StoreFull)?;
         let result = self.queue_deregistration(p, &e, at);
         self.arena.used = at;
         result?;
@@ -152,7 +171,7 @@ impl Core {
         let body = scratch.get(4 + tkl..n).ok_or(RequestError::StoreFull)?;
         let size = self.frame_len(body.len(), tkl);
         if size > self.peer_max as usize {
-            return Err(queue_error(QueueError::TooLarge(size)));
+            return Err(queue_error(QueueError::TooLarge(size), self.peer_max));
         }
         let frame_at = self.tx.alloc(p.transmit, size).ok_or(RequestError::StoreFull)?;
         let out = super::bytes::Fifo::get_mut(p.transmit, frame_at);
@@ -175,8 +194,18 @@ impl Core {
             }
             match e.state {
                 XState::Awaiting => {
-                    let ev = super::storage::EKind::RequestTimedOut;
-                    if let Ok(true) = self.push_event(p, ev, (i as u32, e.generation), None) {
+                    // A fetch of a notification's blocks (RFC 7959 §3.4) reports to its
+                    // registration, which goes on.
+                    let fetch = p
+                        .transfers
+                        .get(usize::from(e.transfer))
+                        .filter(|s| s.parent as usize != i && s.parent != u32::MAX)
+                        .map(|s| (s.parent, s.parent_generation));
+                    let (ev, owner) = match fetch {
+                        Some(owner) => (super::storage::EKind::TransferFailed(TransferError::TimedOut), owner),
+                        None => (super::storage::EKind::RequestTimedOut, (i as u32, e.generation)),
+                    };
+                    if let Ok(true) = self.push_event(p, ev, owner, None) {
                         self.free_exchange(p, i);
                     }
                     // No room for the event: it stays due, and the next call tries again.

@@ -76,10 +76,19 @@ pub struct Config {
     /// capped by what the storage's receive store holds
     /// ([`Session::max_message_size`](super::Session::max_message_size)).
     pub max_message_size: u32,
-    /// Announce Block-Wise-Transfer in the CSM (RFC 8323 §5.3.2; default `false`): the
-    /// application does block-wise transfers (RFC 7959) over this session. With a
-    /// Max-Message-Size above 1152 it also announces BERT (RFC 8323 §6).
+    /// Announce Block-Wise-Transfer in the CSM (RFC 8323 §5.3.2; default `false`) and run
+    /// block-wise transfers (RFC 7959) in the session, as the endpoint does: a request or answer
+    /// over the peer's Max-Message-Size goes in blocks (when the peer announced it too, RFC 8323
+    /// §6), a Block2 response is downloaded whole, a Block1 body reassembled. With a
+    /// Max-Message-Size above 1152 it also announces BERT (RFC 8323 §6). Bounded by the
+    /// storage's transfer table and body store.
     pub block_wise_transfer: bool,
+    /// The largest block size this session uses in block-wise transfers it runs itself (RFC
+    /// 7959 §2.2: SZX 0-6 is 16-1024 bytes): 7 (the default) allows BERT, several 1024-byte
+    /// units per message, once both sides announced Block-Wise-Transfer with a
+    /// Max-Message-Size above 1152 (RFC 8323 §6); otherwise 6 is used. Every block also fits
+    /// the peer's Max-Message-Size (§5.3.1).
+    pub block_szx: u8,
     /// Seed of the internal PRNG that draws tokens. Same seed, same inputs: same bytes out.
     pub seed: u64,
     /// Bytes of the tokens this session makes (1-8, default 4). Tokens are scoped to the
@@ -105,6 +114,7 @@ impl Default for Config {
             transport: Transport::Tcp,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             block_wise_transfer: false,
+            block_szx: 7,
             seed: 0,
             token_len: 4,
             response_timeout: Duration::from_secs(93),

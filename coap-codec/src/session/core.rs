@@ -1,9 +1,11 @@
 //! The session's state besides its tables, and the helpers every part shares: tokens, frame
 //! sizes, the transmit and event queues, Abort and close.
 
-use super::bytes::{Arena, Fifo, HEADER};
+use super::bytes::{Fifo, HEADER};
 use super::storage::{EKind, EventSlot, ExchangeSlot, ObserverSlot, Parts, RequestSlot, XState, NONE};
+use super::transfer::{Role, NO_TRANSFER};
 use super::{CloseReason, Config, Transport};
+use crate::blockwise::Arena;
 use crate::rand::Rand;
 use crate::time::Instant;
 use crate::wire::signal::{Signal, DEFAULT_MAX_MESSAGE_SIZE};
@@ -144,6 +146,13 @@ pub(crate) struct Core {
     pub(crate) tx: Fifo,
     pub(crate) rx: Fifo,
     pub(crate) arena: Arena,
+    /// The body store of block-wise transfers.
+    pub(crate) body_arena: Arena,
+    /// Counts kept bodies (the oldest is evicted first).
+    pub(crate) age: u64,
+    /// The transfer whose body the event `poll_event` returned last shows (unpinned on the
+    /// next call).
+    pub(crate) shown_transfer: u16,
     pub(crate) ev_head: u32,
     pub(crate) ev_len: u32,
     /// The receive chunk of the event `poll_event` returned last (freed on the next call).
@@ -178,6 +187,9 @@ impl Core {
             tx: Fifo::default(),
             rx: Fifo::default(),
             arena: Arena::default(),
+            body_arena: Arena::default(),
+            age: 0,
+            shown_transfer: NO_TRANSFER,
             ev_head: 0,
             ev_len: 0,
             shown: NONE,
@@ -312,27 +324,73 @@ impl Core {
         };
         let i = wrap(self.ev_head + self.ev_len, cap) as usize;
         if let Some(s) = p.events.get_mut(i) {
-            *s = EventSlot { kind, slot, generation, message: chunk, layout };
+            *s = EventSlot { kind, slot, generation, message: chunk, layout, transfer: NO_TRANSFER };
             self.ev_len += 1;
         }
         Ok(true)
     }
 
-    /// Frees the message of the event shown last.
-    pub(crate) fn release_shown(&mut self, receive: &[u8]) {
+    /// Queues an event whose message is transfer `t`'s body region (laid out as `layout`);
+    /// the body stays (pinned) until `poll_event` moves past it. `false`: no room.
+    pub(crate) fn push_body_event(
+        &mut self,
+        p: &mut Parts<'_>,
+        kind: EKind,
+        (slot, generation): (u32, u16),
+        t: usize,
+        layout: Layout,
+    ) -> bool {
+        let cap = p.events.len() as u32;
+        if self.ev_len >= cap {
+            return false;
+        }
+        let i = wrap(self.ev_head + self.ev_len, cap) as usize;
+        let Some(s) = p.events.get_mut(i) else { return false };
+        *s = EventSlot { kind, slot, generation, message: NONE, layout, transfer: t as u16 };
+        self.ev_len += 1;
+        if let Some(x) = p.transfers.get_mut(t) {
+            x.pinned = true;
+        }
+        true
+    }
+
+    /// Frees the message of the event shown last (a receive chunk, or a transfer's body).
+    pub(crate) fn release_shown(&mut self, p: &mut Parts<'_>) {
         if self.shown != NONE {
             if self.rx.front() == Some(self.shown) {
-                self.rx.pop(receive);
+                self.rx.pop(p.receive);
             }
             self.shown = NONE;
+        }
+        if self.shown_transfer != NO_TRANSFER {
+            let t = usize::from(self.shown_transfer);
+            self.shown_transfer = NO_TRANSFER;
+            if p.transfers.get(t).is_some_and(|s| s.pinned) {
+                self.free_transfer(p, t);
+            }
         }
     }
 
     // ---- tables ----
 
-    /// Frees exchange `i` and its registration bytes (compacting the arena).
+    /// Frees exchange `i`, its request bytes (compacting the arena), its transfer, and the
+    /// fetches of a notification's blocks it is the registration of.
     pub(crate) fn free_exchange(&mut self, p: &mut Parts<'_>, i: usize) {
         self.free_registration(p, i);
+        for t in 0..p.transfers.len() {
+            let Some(s) = p.transfers.get(t).copied() else { continue };
+            if s.pinned || !matches!(s.role, Role::Download | Role::Upload) {
+                continue;
+            }
+            if s.exchange as usize == i {
+                self.free_transfer(p, t);
+            } else if s.parent as usize == i {
+                // A fetch for registration `i` (RFC 7959 §3.4) ends with it.
+                let x = s.exchange as usize;
+                self.free_transfer(p, t);
+                self.free_exchange(p, x);
+            }
+        }
         if let Some(x) = p.exchanges.get_mut(i) {
             *x = ExchangeSlot { generation: x.generation.wrapping_add(1), ..ExchangeSlot::EMPTY };
         }
@@ -431,5 +489,11 @@ impl Core {
             }
         }
         self.arena = Arena::default();
+        // Bodies shown by queued events stay; the rest goes.
+        for t in 0..p.transfers.len() {
+            if p.transfers.get(t).is_some_and(|s| s.role != Role::Free && !s.pinned) {
+                self.free_transfer(p, t);
+            }
+        }
     }
 }

@@ -2,13 +2,14 @@
 //! message), classified and answered: signals (§5), requests and responses (RFC 7252 §5,
 //! RFC 7641 as updated by RFC 8323 §7).
 
+use super::block_server::BlockIn;
 use super::core::{body_start, frame_total, Core, Flow, Incoming, PendingPong, Phase, QueueError};
-use super::storage::{EKind, Parts, RequestSlot, XKind, XState, F_REGISTRATION};
+use super::storage::{EKind, Parts, RequestSlot, XKind, XState, F_REGISTRATION, NONE};
 use super::{CloseReason, Transport};
 use crate::endpoint::ObserverRemoval;
 use crate::wire::signal::{Signal, SignalError};
 use crate::wire::tcp::{self, Status, TcpMessage};
-use crate::wire::{decode_uint, Code, MessageBuilder, MessageId, MessageType, Observe, OptionNumber};
+use crate::wire::{decode_uint, Block, Code, MessageBuilder, MessageId, MessageType, Observe, OptionNumber};
 
 /// Critical options this session registers but does not implement: a request carrying one gets
 /// 4.02 (RFC 7252 §5.4.1), as on the endpoint. OSCORE (RFC 8613), Q-Block1/2 (RFC 9177), EDHOC
@@ -28,7 +29,7 @@ fn bad_critical_option(m: &TcpMessage<'_>) -> Option<OptionNumber> {
 
 impl Core {
     pub(crate) fn handle_input(&mut self, p: &mut Parts<'_>, input: &[u8]) -> Result<usize, CloseReason> {
-        self.release_shown(p.receive);
+        self.release_shown(p);
         if self.phase == Phase::Closed {
             return Err(self.reason.unwrap_or(CloseReason::TransportClosed));
         }
@@ -264,6 +265,14 @@ impl Core {
                 Err(QueueError::TooLarge(_) | QueueError::Full) => Flow::Blocked,
             });
         }
+        // RFC 7959 (RFC 8323 §6): Block1 bodies are reassembled, later blocks of a kept body
+        // served, here.
+        let mut whole = None;
+        match self.block_request_in(p, m) {
+            Some(BlockIn::Done(flow)) => return Ok(flow),
+            Some(BlockIn::Whole(w)) => whole = Some(w),
+            None => {}
+        }
         let observe = m.options().find(|o| o.number == OptionNumber::OBSERVE).and_then(|o| Observe::decode(o.value));
         let registration = observe == Some(Observe::REGISTER) && matches!(m.code(), Code::GET | Code::FETCH);
         // RFC 7641 §3.6, RFC 8323 §7.4: a GET with Observe 1 and the token deregisters.
@@ -275,7 +284,8 @@ impl Core {
         let Some(r) = p.requests.iter().position(|r| !r.used) else { return Ok(Flow::Blocked) };
         let incoming = Incoming { first: 0x40 | m.token().len() as u8, code: m.code(), token: m.token(), body };
         let size = 4 + m.token().len() + body.len();
-        if !self.event_room(p, 1 + usize::from(deregistered.is_some()), Some(size)) {
+        let size = if whole.is_some() { None } else { Some(size) };
+        if !self.event_room(p, 1 + usize::from(deregistered.is_some()), size) {
             return Ok(Flow::Blocked);
         }
         if let Some(o) = deregistered {
@@ -285,7 +295,13 @@ impl Core {
         }
         // The request itself is still served (RFC 7641 §3.6).
         let generation = p.requests.get(r).map_or(0, |s| s.generation);
-        match self.push_event(p, EKind::RequestReceived, (r as u32, generation), Some(&incoming)) {
+        let pushed = match &whole {
+            Some(w) => {
+                Ok(self.push_body_event(p, EKind::RequestReceived, (r as u32, generation), w.transfer, w.layout))
+            }
+            None => self.push_event(p, EKind::RequestReceived, (r as u32, generation), Some(&incoming)),
+        };
+        match pushed {
             Ok(true) => {}
             Ok(false) => return Ok(Flow::Blocked),
             Err(e) => return Err(self.fail(p, CloseReason::Malformed(e), None)),
@@ -302,6 +318,9 @@ impl Core {
                 seq: self.req_seq,
                 flags: if registration { F_REGISTRATION } else { 0 },
                 no_response: no_response.map_or(0, |v| v as u8),
+                key: crate::blockwise::cache_key_of(m.code(), m.options()),
+                block1: whole.as_ref().map_or(NONE, |w| w.block1),
+                block2: super::block_client::block_in(m, OptionNumber::BLOCK2).map_or(NONE, Block::to_uint),
             };
         }
         self.req_seq += 1;
@@ -337,6 +356,10 @@ impl Core {
         } else {
             EKind::ResponseReceived { observing: notification }
         };
+        // RFC 7959 (RFC 8323 §6): the blocks of a transfer, or the first of a sliced answer.
+        if let Some(flow) = self.block_response_in(p, self.last_now, (m, body), i, kind) {
+            return Ok(flow);
+        }
         let incoming = Incoming { first: 0x60 | m.token().len() as u8, code: m.code(), token: m.token(), body };
         match self.push_event(p, kind, (i as u32, e.generation), Some(&incoming)) {
             Ok(true) => {}

@@ -37,10 +37,27 @@
 //!   responses are matched by token. [`Message::message_type`](crate::wire::Message::message_type)
 //!   and [`Message::message_id`](crate::wire::Message::message_id) of a received message carry
 //!   no meaning here: requests read as CON, responses as ACK, message id 0.
-//! - **Max-Message-Size** (§5.3.1): a command whose frame exceeds the peer's is refused with
-//!   `Encode(EncodeError::BufferTooSmall { required })` (`required` is the frame's size, see
-//!   [`peer_max_message_size`](Session::peer_max_message_size)); an incoming frame over ours
-//!   aborts the session as soon as its header is read ([`CloseReason::MessageTooLarge`]).
+//! - **Max-Message-Size** (§5.3.1): a request whose frame exceeds the peer's goes block-wise
+//!   when it can (below), else is refused with [`RequestError::TooLarge`] (an answer with
+//!   `Encode(EncodeError::BufferTooSmall { required })`); see
+//!   [`peer_max_message_size`](Session::peer_max_message_size). Every frame the session writes
+//!   fits the peer's limit. An incoming frame over ours aborts the session as soon as its
+//!   header is read ([`CloseReason::MessageTooLarge`]).
+//! - **Block-wise transfers** (RFC 7959 as §6 adapts it), with
+//!   [`Config::block_wise_transfer`]: the same application API as the endpoint's. A request
+//!   over the peer's Max-Message-Size is uploaded in Block1 blocks and its answer (or any
+//!   Block2 answer) downloaded whole: one [`Event::ResponseReceived`]; a Block1 body reaches
+//!   the server application as one [`Event::RequestReceived`] (2.31, 4.08, 4.13 with Size1,
+//!   5.03 handled by the session); an answer or notification over the peer's limit is kept and
+//!   sliced into Block2 blocks, later blocks served without the application; a notification
+//!   in blocks is fetched on a fresh token and delivered whole (RFC 7959 §3.4). Blocks are sent
+//!   only when the peer's CSM announced Block-Wise-Transfer (§5.3.2); they are BERT (SZX 7,
+//!   several 1024-byte units per message, as many as the peer's Max-Message-Size allows) when
+//!   both sides announced it with a Max-Message-Size above 1152 and [`Config::block_szx`] is 7,
+//!   else SZX 6 or less. Bounded by the storage's transfer table and body store
+//!   ([`RequestError::TransfersFull`], [`RequestError::BodyTooLarge`],
+//!   [`Event::TransferFailed`]). No retransmission is needed: the stream delivers every block
+//!   once and in order.
 //! - **Signals** (§5): Ping is answered by Pong with its token, with Custody (§5.4.1) once the
 //!   requests received before it are answered; unknown elective signal options
 //!   are ignored, an unknown critical one aborts (§5.2, Bad-CSM-Option for a CSM, §5.6);
@@ -56,7 +73,8 @@
 //!
 //! Every handle is void once the session is closed ([`close_reason`](Session::close_reason));
 //! events queued before stay valid. Commands that open something new then fail with
-//! [`RequestError::ExchangesFull`], answers with `UnknownRequest` / `UnknownObserver`.
+//! [`RequestError::Closed`] (also after [`release`](Session::release)), answers with
+//! `UnknownRequest` / `UnknownObserver`.
 //!
 //! ```
 //! use coap_codec::endpoint::{Event, RequestOptions};
@@ -106,6 +124,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod block_client;
+mod block_server;
 mod bytes;
 mod client;
 mod config;
@@ -115,6 +135,7 @@ mod input;
 mod output;
 mod server;
 mod storage;
+mod transfer;
 
 use ::core::time::Duration;
 
@@ -122,7 +143,9 @@ pub use config::{Config, Role, Transport};
 pub use error::CloseReason;
 #[cfg(feature = "alloc")]
 pub use storage::VecStorage;
-pub use storage::{ArrayStorage, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, RequestSlot, Storage};
+pub use storage::{
+    ArrayStorage, EventSlot, ExchangeSlot, Limits, ObserverSlot, Parts, RequestSlot, Storage, TransferSlot,
+};
 
 use self::core::Core;
 use crate::endpoint::{
@@ -213,19 +236,25 @@ impl<S: Storage> Session<S> {
     /// The next event; its borrowed message stays valid until the next `&mut self` call.
     /// `from` and `peer` are `()`: a session has one peer.
     pub fn poll_event(&mut self) -> Option<Event<'_, ()>> {
-        let p = self.storage.parts();
-        let (events, receive) = (p.events, p.receive);
-        self.core.release_shown(receive);
+        let mut p = self.storage.parts();
+        self.core.release_shown(&mut p);
         if self.core.ev_len == 0 {
             return None;
         }
-        let cap = events.len() as u32;
-        let e = *events.get(self.core.ev_head as usize)?;
+        let cap = p.events.len() as u32;
+        let e = *p.events.get(self.core.ev_head as usize)?;
         self.core.ev_head = core::wrap(self.core.ev_head + 1, cap);
         self.core.ev_len -= 1;
         self.core.shown = e.message;
-        let receive: &[u8] = receive;
-        let message = (e.message != NONE).then(|| Message::from_layout(bytes::Fifo::get(receive, e.message), e.layout));
+        self.core.shown_transfer = e.transfer;
+        let (receive, body): (&[u8], &[u8]) = (p.receive, p.body);
+        let message = if e.transfer != transfer::NO_TRANSFER {
+            let s = p.transfers.get(usize::from(e.transfer))?;
+            let region = body.get(s.offset as usize..(s.offset + s.len) as usize)?;
+            Some(Message::from_layout(region, e.layout))
+        } else {
+            (e.message != NONE).then(|| Message::from_layout(bytes::Fifo::get(receive, e.message), e.layout))
+        };
         let request = RequestHandle { slot: e.slot, generation: e.generation };
         Some(match e.kind {
             EKind::RequestReceived => Event::RequestReceived {
@@ -244,6 +273,7 @@ impl<S: Storage> Session<S> {
                 peer: (),
                 reason,
             },
+            EKind::TransferFailed(reason) => Event::TransferFailed { request, peer: (), reason },
         })
     }
 
@@ -272,25 +302,28 @@ impl<S: Storage> Session<S> {
     /// Observe 0 registers an observation (RFC 7641 §3.1).
     ///
     /// # Errors
-    /// [`RequestError::NotARequest`]; [`RequestError::ExchangesFull`] (also once the session
-    /// is released or closed); [`RequestError::StoreFull`] (the transmit store, or the store
-    /// for registrations; retry after `poll_transmit`, though a frame larger than the transmit
-    /// store never fits); [`RequestError::Encode`] with
-    /// [`EncodeError::BufferTooSmall`](crate::wire::EncodeError::BufferTooSmall) when the frame
-    /// exceeds the peer's Max-Message-Size (RFC 8323 §5.3.1; `required` is its size).
+    /// [`RequestError::NotARequest`]; [`RequestError::ExchangesFull`];
+    /// [`RequestError::Closed`] once the session is released or closed (RFC 8323 §5.5, §5.6);
+    /// [`RequestError::StoreFull`] (the transmit store, or the store for kept requests; retry
+    /// after `poll_transmit`, though a frame larger than the transmit store never fits);
+    /// [`RequestError::TooLarge`] when the frame exceeds the peer's Max-Message-Size and cannot
+    /// go block-wise (RFC 8323 §5.3.1, §6); [`RequestError::TransfersFull`] and
+    /// [`RequestError::BodyTooLarge`] when it would go block-wise but the transfer table or body
+    /// store has no room (RFC 7959 §2.5).
     ///
     /// ```
     /// use coap_codec::endpoint::{RequestError, RequestOptions};
     /// use coap_codec::session::Session;
     /// use coap_codec::time::Instant;
     /// use coap_codec::wire::{Code, EncodeError, MessageBuilder, MessageId, MessageType};
+    /// // Block-wise transfers are off by default (`Config::block_wise_transfer`).
     /// let mut s: Session = Session::new(Default::default(), Default::default());
     /// let mut put = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
     /// let big = [0u8; 2000];
     /// put.path("fw")?.payload(&big);
     /// // Until the peer's CSM says more, it accepts 1152 bytes (RFC 8323 §5.3.1).
     /// let e = s.request(Instant::ZERO, &put, RequestOptions::default()).unwrap_err();
-    /// assert_eq!(e, RequestError::Encode(EncodeError::BufferTooSmall { required: 2012 }));
+    /// assert_eq!(e, RequestError::TooLarge { required: 2012, max: 1152 });
     /// # Ok::<(), EncodeError>(())
     /// ```
     pub fn request<const N: usize>(
@@ -362,7 +395,11 @@ impl<S: Storage> Session<S> {
     /// [`RespondError::NotAResponse`], [`RespondError::Full`]`(`[`Table::Transmit`](crate::endpoint::Table::Transmit)`)`
     /// (retry after `poll_transmit`), [`RespondError::Encode`] (with
     /// [`EncodeError::BufferTooSmall`](crate::wire::EncodeError::BufferTooSmall) over the peer's
-    /// Max-Message-Size).
+    /// Max-Message-Size when it cannot go block-wise); with block-wise on, an answer over the
+    /// peer's Max-Message-Size (or asked for in smaller blocks) is kept and sent in Block2
+    /// blocks (RFC 7959 §2.4, RFC 8323 §6), or refused with
+    /// [`RespondError::Full`]`(`[`Table::Transfers`](crate::endpoint::Table::Transfers)`)` /
+    /// `Full(Table::Body)` when there is no room to keep it.
     pub fn respond<const N: usize>(
         &mut self,
         now: Instant,
@@ -441,7 +478,7 @@ impl<S: Storage> Session<S> {
     ///
     /// # Errors
     /// [`RequestError::Encode`] for an address of 0 or over 255 bytes (§5.5),
-    /// [`RequestError::StoreFull`], [`RequestError::ExchangesFull`] when already closed.
+    /// [`RequestError::StoreFull`], [`RequestError::Closed`] when already closed.
     ///
     /// ```
     /// use core::time::Duration;
@@ -559,6 +596,17 @@ impl<S: Storage> Session<S> {
     fn details_options(&self) -> Option<Options<'_>> {
         let body = self.details()?;
         Some(Options::new(body.get(..self.core.details_options as usize).unwrap_or(&[])))
+    }
+
+    /// Block-wise transfers in progress (RFC 7959 over RFC 8323 §6: downloads, uploads,
+    /// reassemblies) and bodies kept for Block2 requests.
+    pub fn open_transfers(&self) -> usize {
+        self.storage.transfers().iter().filter(|t| t.role != transfer::Role::Free).count()
+    }
+
+    /// Bytes of the body store in use (at most its size: the store never grows).
+    pub fn body_bytes_in_use(&self) -> usize {
+        self.core.body_arena.used as usize
     }
 
     /// Our requests and pings still open (observations included).

@@ -59,7 +59,7 @@ impl Core {
 
     /// Fires every deadline at or before `now`.
     pub(crate) fn handle_timeout(&mut self, p: &mut Parts<'_>, now: Instant) {
-        self.release_shown(p.receive);
+        self.release_shown(p);
         if self.phase == Phase::Closed {
             return;
         }
@@ -90,7 +90,7 @@ impl Core {
         match self.phase {
             Phase::Open => {}
             Phase::Releasing => return Ok(()),
-            Phase::Closed => return Err(RequestError::ExchangesFull),
+            Phase::Closed => return Err(RequestError::Closed),
         }
         // Hold-Off is a uint of 0-3 bytes (§5.5): at most 2^24 - 1 seconds.
         let hold_off = hold_off.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX).min(0xFF_FFFF));

@@ -2,7 +2,7 @@
 //! 7967; RFC 7641 §4 as updated by RFC 8323 §7).
 
 use super::core::{Core, Phase, QueueError};
-use super::storage::{ObserverSlot, Parts, F_OBSERVE, F_REGISTRATION};
+use super::storage::{ObserverSlot, Parts, F_OBSERVE, F_REGISTRATION, NONE};
 use crate::endpoint::{ObserverHandle, RespondError, Responded, ResponseHandle, Table};
 use crate::time::Instant;
 use crate::wire::{EncodeError, MessageBuilder, NoResponse, OptionNumber};
@@ -57,11 +57,33 @@ impl Core {
         }
         let mut b = builder.clone();
         b.token(r.token()).map_err(RespondError::Encode)?;
-        if let (Some(o), 2) = (observer, code.class()) {
-            let sequence = p.observers.get(o).map_or(0, |s| s.sequence);
+        let sequence = match (observer, code.class()) {
+            (Some(o), 2) => p.observers.get(o).map(|s| s.sequence),
+            _ => None,
+        };
+        if let Some(sequence) = sequence {
             b.uint(OptionNumber::OBSERVE, sequence).map_err(RespondError::Encode)?;
         }
-        self.queue(p, &b, true).map_err(queue_error)?;
+        // RFC 7959 §2.5: the answer to a reassembled body names its last block.
+        // (A builder with no room for one more option goes without: Block1 only informs.)
+        if r.block1 != NONE && b.uint_value(OptionNumber::BLOCK1).is_none() {
+            let _ = b.uint(OptionNumber::BLOCK1, r.block1);
+        }
+        let want = (r.block2 != NONE).then(|| crate::blockwise::block_of(r.block2));
+        let too_large = self.frame_len(b.body_len(), r.token().len()) > self.peer_max as usize;
+        // RFC 7959 §2.4 (RFC 8323 §6): over the peer's Max-Message-Size, or asked for in blocks
+        // smaller than the payload (or a later block), the answer goes in Block2 blocks.
+        let sliced = self.blocks_out()
+            && builder.payload_len() > 0
+            && builder.uint_value(OptionNumber::BLOCK2).is_none()
+            && (too_large
+                || want.is_some_and(|w| w.num > 0 || builder.payload_len() > super::transfer::unit(w.szx) as usize));
+        if sliced {
+            let block1 = if r.block1 != NONE { r.block1 } else { NONE };
+            self.respond_in_blocks(p, (r.key, r.token()), builder, want, (block1, sequence))?;
+        } else {
+            self.queue(p, &b, true).map_err(queue_error)?;
+        }
         if let (Some(o), false) = (observer, code.class() == 2) {
             // RFC 7641 §4.1: an error answer to a registration registers nobody.
             Self::free_observer(p, o);
@@ -101,6 +123,7 @@ impl Core {
                 generation: slot.generation,
                 token: r.token,
                 token_len: r.token_len,
+                key: r.key,
             };
         }
         let handle = ObserverHandle { slot: o as u32, generation: slot.generation };
@@ -138,7 +161,14 @@ impl Core {
         }
         let sequence = (ob.sequence + 1) & 0xFF_FFFF;
         b.uint(OptionNumber::OBSERVE, sequence).map_err(RespondError::Encode)?;
-        self.queue(p, &b, true).map_err(queue_error)?;
+        let too_large = self.frame_len(b.body_len(), ob.token().len()) > self.peer_max as usize;
+        if too_large && self.blocks_out() && builder.payload_len() > 0 {
+            // RFC 7959 §3.4: the first block goes with Observe; the client fetches the rest
+            // with GETs, served from the body kept under the registration's key.
+            self.respond_in_blocks(p, (ob.key, ob.token()), builder, None, (NONE, Some(sequence)))?;
+        } else {
+            self.queue(p, &b, true).map_err(queue_error)?;
+        }
         if let Some(s) = p.observers.get_mut(oi) {
             s.sequence = sequence;
         }

@@ -3,7 +3,9 @@
 //! `alloc`). Every table is bounded by its length; nothing grows. There is no deduplication
 //! table and no retransmission store: the transport is reliable (RFC 8323 §3.3).
 
-use crate::endpoint::ObserverRemoval;
+pub use super::transfer::TransferSlot;
+use super::transfer::NO_TRANSFER;
+use crate::endpoint::{ObserverRemoval, TransferError};
 use crate::time::Instant;
 use crate::wire::Layout;
 
@@ -23,9 +25,12 @@ pub struct ExchangeSlot {
     pub(crate) observe: u8,
     /// When the response or Pong is overdue.
     pub(crate) due: Instant,
-    /// A registration's request (UDP form, for the deregistration) in the arena.
+    /// The request (UDP form) in the arena: a registration's (for the deregistration), or,
+    /// with block-wise on, every request's (its next Block2 request copies it, RFC 7959 §2.4).
     pub(crate) offset: u32,
     pub(crate) len: u32,
+    /// The block-wise transfer this exchange carries, or [`NO_TRANSFER`].
+    pub(crate) transfer: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +64,7 @@ impl ExchangeSlot {
         due: Instant::ZERO,
         offset: 0,
         len: 0,
+        transfer: NO_TRANSFER,
     };
 
     pub(crate) fn token(&self) -> &[u8] {
@@ -78,6 +84,13 @@ pub struct RequestSlot {
     pub(crate) flags: u8,
     /// The request's No-Response value (RFC 7967), 0 when absent.
     pub(crate) no_response: u8,
+    /// The request's cache key ([`cache_key`](crate::blockwise::cache_key)): a body sliced
+    /// for its answer is kept under it.
+    pub(crate) key: u32,
+    /// The last Block1 of a reassembled body, echoed in the answer (RFC 7959 §2.5), or NONE.
+    pub(crate) block1: u32,
+    /// The request's Block2 (RFC 7959 §2.4: which block of the answer), or NONE.
+    pub(crate) block2: u32,
 }
 
 /// `RequestSlot::flags`: a GET or FETCH with Observe 0 (RFC 7641 §3.1).
@@ -87,8 +100,18 @@ pub(crate) const F_OBSERVE: u8 = 2;
 
 impl RequestSlot {
     /// An unused slot.
-    pub const EMPTY: Self =
-        Self { used: false, generation: 0, token: [0; 8], token_len: 0, seq: 0, flags: 0, no_response: 0 };
+    pub const EMPTY: Self = Self {
+        used: false,
+        generation: 0,
+        token: [0; 8],
+        token_len: 0,
+        seq: 0,
+        flags: 0,
+        no_response: 0,
+        key: 0,
+        block1: NONE,
+        block2: NONE,
+    };
 
     pub(crate) fn token(&self) -> &[u8] {
         self.token.get(..usize::from(self.token_len)).unwrap_or(&[])
@@ -104,11 +127,15 @@ pub struct ObserverSlot {
     pub(crate) generation: u16,
     pub(crate) token: [u8; 8],
     pub(crate) token_len: u8,
+    /// The registration's cache key: a notification sliced into blocks is kept under it, and
+    /// the client's GETs for its later blocks find it (RFC 7959 §3.4).
+    pub(crate) key: u32,
 }
 
 impl ObserverSlot {
     /// An unused slot.
-    pub const EMPTY: Self = Self { used: false, resource: 0, sequence: 0, generation: 0, token: [0; 8], token_len: 0 };
+    pub const EMPTY: Self =
+        Self { used: false, resource: 0, sequence: 0, generation: 0, token: [0; 8], token_len: 0, key: 0 };
 
     pub(crate) fn token(&self) -> &[u8] {
         self.token.get(..usize::from(self.token_len)).unwrap_or(&[])
@@ -126,6 +153,9 @@ pub struct EventSlot {
     pub(crate) message: u32,
     /// Where its parts are (checked on arrival, not again).
     pub(crate) layout: Layout,
+    /// The message is the body region of this transfer instead (a reassembled request or a
+    /// downloaded response, RFC 7959), or [`NO_TRANSFER`].
+    pub(crate) transfer: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +166,7 @@ pub(crate) enum EKind {
     RequestTimedOut,
     PongReceived,
     ObserverRemoved(ObserverRemoval),
+    TransferFailed(TransferError),
 }
 
 impl EventSlot {
@@ -146,6 +177,7 @@ impl EventSlot {
         generation: 0,
         message: NONE,
         layout: Layout { token_start: 0, options_start: 0, options_end: 0, problem_free: true },
+        transfer: NO_TRANSFER,
     };
 }
 
@@ -166,6 +198,11 @@ pub struct Parts<'a> {
     pub transmit: &'a mut [u8],
     /// Received messages waiting in events.
     pub receive: &'a mut [u8],
+    /// Block-wise transfers (RFC 7959, RFC 8323 §6) in progress, and bodies kept for Block2
+    /// requests.
+    pub transfers: &'a mut [TransferSlot],
+    /// The bodies of block-wise transfers.
+    pub body: &'a mut [u8],
 }
 
 /// The tables of a [`Session`](super::Session): implemented by [`ArrayStorage`] and
@@ -179,6 +216,10 @@ pub trait Storage {
     fn observers(&self) -> &[ObserverSlot];
     /// The receive store, read-only (for the peer's Release and Abort details).
     fn receive(&self) -> &[u8];
+    /// The transfer table, read-only.
+    fn transfers(&self) -> &[TransferSlot];
+    /// The body store, read-only (for events whose message is a body).
+    fn body(&self) -> &[u8];
 }
 
 /// The `Storage` methods of a struct whose fields are the tables themselves (arrays or vectors).
@@ -193,6 +234,8 @@ macro_rules! storage_methods {
                 store: &mut self.store,
                 transmit: &mut self.transmit,
                 receive: &mut self.receive,
+                transfers: &mut self.transfers,
+                body: &mut self.body,
             }
         }
         fn exchanges(&self) -> &[ExchangeSlot] {
@@ -204,18 +247,28 @@ macro_rules! storage_methods {
         fn receive(&self) -> &[u8] {
             &self.receive
         }
+        fn transfers(&self) -> &[TransferSlot] {
+            &self.transfers
+        }
+        fn body(&self) -> &[u8] {
+            &self.body
+        }
     };
 }
 
 /// Fixed-size tables, no allocator: `X` exchanges (our requests and pings), `R` received
 /// requests waiting for an answer, `O` observers, `E` queued events, and the byte stores:
-/// `STORE` for Observe registrations, `TX` for frames waiting to go out, `RX` for received
-/// messages in events. The Max-Message-Size a session announces is capped at `RX - 6`.
+/// `STORE` for Observe registrations (and, with block-wise on, every open request), `TX` for
+/// frames waiting to go out, `RX` for received messages in events; `T` block-wise transfers
+/// sharing `BODY` bytes of bodies (RFC 7959: the largest body the session reassembles,
+/// downloads or sends in blocks, plus its header and options). The Max-Message-Size a session
+/// announces is capped at `RX - 6`.
 ///
 /// ```
 /// use coap_codec::session::{ArrayStorage, Config, Session};
 /// // A small device: 2 requests each way, 1 observer, 4 events, 512-byte stores.
-/// type Small = ArrayStorage<2, 2, 1, 4, 128, 512, 512>;
+/// // No block-wise transfers (0 slots, 0 body bytes).
+/// type Small = ArrayStorage<2, 2, 1, 4, 128, 512, 512, 0, 0>;
 /// let s: Session<Small> = Session::new(Config::default(), Small::new());
 /// assert_eq!(s.max_message_size(), 506);
 /// assert!(core::mem::size_of_val(&s) < 2 * 1024);
@@ -229,6 +282,8 @@ pub struct ArrayStorage<
     const STORE: usize = 512,
     const TX: usize = 2048,
     const RX: usize = 2048,
+    const T: usize = 2,
+    const BODY: usize = 4096,
 > {
     exchanges: [ExchangeSlot; X],
     requests: [RequestSlot; R],
@@ -237,6 +292,8 @@ pub struct ArrayStorage<
     store: [u8; STORE],
     transmit: [u8; TX],
     receive: [u8; RX],
+    transfers: [TransferSlot; T],
+    body: [u8; BODY],
 }
 
 impl<
@@ -247,7 +304,9 @@ impl<
         const STORE: usize,
         const TX: usize,
         const RX: usize,
-    > ArrayStorage<X, R, O, E, STORE, TX, RX>
+        const T: usize,
+        const BODY: usize,
+    > ArrayStorage<X, R, O, E, STORE, TX, RX, T, BODY>
 {
     /// Empty tables.
     pub const fn new() -> Self {
@@ -259,6 +318,8 @@ impl<
             store: [0; STORE],
             transmit: [0; TX],
             receive: [0; RX],
+            transfers: [TransferSlot::EMPTY; T],
+            body: [0; BODY],
         }
     }
 }
@@ -271,7 +332,9 @@ impl<
         const STORE: usize,
         const TX: usize,
         const RX: usize,
-    > Default for ArrayStorage<X, R, O, E, STORE, TX, RX>
+        const T: usize,
+        const BODY: usize,
+    > Default for ArrayStorage<X, R, O, E, STORE, TX, RX, T, BODY>
 {
     fn default() -> Self {
         Self::new()
@@ -286,7 +349,9 @@ impl<
         const STORE: usize,
         const TX: usize,
         const RX: usize,
-    > Storage for ArrayStorage<X, R, O, E, STORE, TX, RX>
+        const T: usize,
+        const BODY: usize,
+    > Storage for ArrayStorage<X, R, O, E, STORE, TX, RX, T, BODY>
 {
     storage_methods!();
 }
@@ -308,11 +373,18 @@ pub struct Limits {
     pub transmit_bytes: usize,
     /// Bytes for received messages waiting in events.
     pub receive_bytes: usize,
+    /// Block-wise transfers at once (RFC 7959, RFC 8323 §6): downloads, uploads, reassemblies
+    /// and bodies kept for Block2 requests.
+    pub transfers: usize,
+    /// Bytes for the bodies of block-wise transfers (the largest body one transfer moves, plus
+    /// its header and options; all transfers share it).
+    pub body_bytes: usize,
 }
 
 impl Default for Limits {
     /// A gateway-sized session: 64 exchanges and requests, 64 observers, 64 events, 8 KiB for
-    /// registrations, 64 KiB each way.
+    /// registrations, 64 KiB each way, 4 block-wise transfers sharing 64 KiB of bodies (a
+    /// session is one connection: raise `body_bytes` for larger bodies).
     fn default() -> Self {
         Self {
             exchanges: 64,
@@ -322,6 +394,8 @@ impl Default for Limits {
             store_bytes: 8 << 10,
             transmit_bytes: 64 << 10,
             receive_bytes: 64 << 10,
+            transfers: 4,
+            body_bytes: 64 << 10,
         }
     }
 }
@@ -343,6 +417,8 @@ pub struct VecStorage {
     store: alloc::vec::Vec<u8>,
     transmit: alloc::vec::Vec<u8>,
     receive: alloc::vec::Vec<u8>,
+    transfers: alloc::vec::Vec<TransferSlot>,
+    body: alloc::vec::Vec<u8>,
 }
 
 #[cfg(feature = "alloc")]
@@ -358,6 +434,8 @@ impl VecStorage {
             store: vec![0; limits.store_bytes],
             transmit: vec![0; limits.transmit_bytes],
             receive: vec![0; limits.receive_bytes],
+            transfers: vec![TransferSlot::EMPTY; limits.transfers],
+            body: vec![0; limits.body_bytes],
         }
     }
 }
