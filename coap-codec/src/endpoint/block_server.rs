@@ -33,14 +33,7 @@ enum Regen {
     Block { block2: u32, body: u16, body_generation: u16 },
 }
 
-/// A message in a store, as the parts a [`Splice`] needs: code, options, payload.
-pub(crate) fn stored(buf: &[u8]) -> Option<(Code, Options<'_>, &[u8])> {
-    let m = Message::new_checked(buf).ok()?;
-    let l = m.layout();
-    let options = Options::new(buf.get(l.options_start as usize..l.options_end as usize)?);
-    let payload = buf.get(l.options_end as usize + 1..).unwrap_or(&[]);
-    Some((m.code(), options, payload))
-}
+pub(crate) use crate::blockwise::stored;
 
 /// Block `b` of `payload` (`None` when it starts past the end).
 pub(crate) fn slice(payload: &[u8], b: Block) -> Option<&[u8]> {
