@@ -46,7 +46,7 @@ use clap::{ArgAction, Parser};
 use coap_codec::endpoint::{Config, Limits, RequestError, RequestHandle, RequestOptions};
 use coap_codec::session::{self, Transport};
 use coap_codec::uri::{Scheme, Uri};
-use coap_codec::wire::{Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
+use coap_codec::wire::{Block, Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
 use net::coap_driver::{hex, Driver, Event, MessageBuf, Trace};
 use net::coap_stream_driver::{StreamDriver, Trace as StreamTrace};
 
@@ -64,7 +64,8 @@ struct Args {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<String>,
     /// Block size of block-wise transfers over UDP (RFC 7959): 16, 32, 64, 128, 256, 512 or
-    /// 1024 bytes (default 1024), for the request body (Block1) and the response (Block2).
+    /// 1024 bytes (default 1024), for the request body (Block1) and the response (Block2); a GET
+    /// or FETCH asks for it from the first block on (early negotiation, RFC 7959 §2.4).
     #[arg(short = 'b', long = "block-size", value_name = "SIZE", value_parser = block_size)]
     block_size: Option<u8>,
     /// Write response bodies to FILE, nothing added, instead of stdout.
@@ -267,6 +268,12 @@ async fn run(args: &Args) -> Result<(), String> {
     }
     if args.observe.is_some() {
         b.uint(OptionNumber::OBSERVE, 0).map_err(encode)?;
+    }
+    if let (Some(szx), None, Code::GET | Code::FETCH) = (args.block_size, transport, args.method) {
+        // RFC 7959 §2.4 early negotiation, as libcoap's -b does: block 0 in our size. (The
+        // endpoint alone would take the server's first block in its size and switch to ours
+        // from the second on: late negotiation.)
+        b.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx }.to_uint()).map_err(encode)?;
     }
     for o in &args.options {
         b.option(o.number, &o.value).map_err(encode)?;
