@@ -11,49 +11,14 @@
 mod coap_common;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use coap_codec::wire::{Block, Code, Message, MessageBuilder, MessageId, MessageType, OptionNumber};
-use coap_common::{ours, ours_ok, received, sent, LogOnPanic, OurServer};
+use coap_common::{ours, ours_ok, pattern, received, sent, LogOnPanic, OurServer, TempFile};
 use net::coap_resources::{large_body, obs_large_body};
 
 /// How long an answer may take.
 const ANSWER: Duration = Duration::from_secs(3);
-
-/// `n` bytes that show a misplaced or repeated block: no 64-byte window repeats.
-fn pattern(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i % 251) as u8 ^ (i / 251) as u8).collect()
-}
-
-/// A file in a fresh temp dir, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, contents: &[u8]) -> Self {
-        let dir = std::env::temp_dir().join(format!("net-coap-block-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, contents).unwrap();
-        Self(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-
-    fn read(&self) -> Vec<u8> {
-        std::fs::read(&self.0).unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
 
 fn block_of(m: &Message<&[u8]>, n: OptionNumber) -> Option<Block> {
     m.option(n).and_then(Block::decode)
