@@ -349,3 +349,16 @@ fn block1_larger_than_the_body_store_gets_4_13_with_size1() {
     }
     assert_eq!(code, Code::REQUEST_ENTITY_TOO_LARGE);
 }
+
+#[test]
+fn over_tcp_an_answer_above_the_clients_max_message_size_is_5_00() {
+    // No block-wise over TCP (RFC 8323 §6 is not implemented): our client announces the
+    // default Max-Message-Size, 1152, which /large (1920 bytes) does not fit.
+    let s = OurServer::start(&[]);
+    let out = ours(&[&s.uri("coap+tcp", "/large")]);
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out}");
+    assert!(out.stderr_text().contains("5.00 Internal Server Error: the answer"), "{out}");
+    assert!(out.stderr_text().contains("Max-Message-Size (1152)"), "{out}");
+    // A small answer on the same server still goes.
+    assert!(ours_ok(&[&s.uri("coap+tcp", "/large-create")]).stdout.is_empty());
+}

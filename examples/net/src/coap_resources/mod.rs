@@ -1,7 +1,8 @@
 //! The resources of the `coap-server` binary (those of the ETSI CoAP plugtests, `TD_COAP_CORE_*`,
-//! `TD_COAP_LINK_*`, `TD_COAP_OBS_*`, and `TD_COAP_BLOCK_*` in [`block`]), apart from any transport: [`Resources::handle`] takes an
-//! owned request and gives an [`Answer`] (the reply, whether it goes out at once, late or
-//! registers an observer, and whether an observable changed); [`Resources::tick`] and
+//! `TD_COAP_LINK_*`, `TD_COAP_OBS_*`, and `TD_COAP_BLOCK_*` in `coap_resources/block.rs`), apart
+//! from any transport: [`Resources::handle`] takes an owned request and gives an [`Answer`] (the
+//! reply, whether it goes out at once, late or registers an observer, and whether an observable
+//! changed); [`Resources::tick`] and
 //! [`Resources::notification`] give the [`Notification`]s for observers. The UDP endpoint and
 //! each TCP or WebSocket session of the server are carriers that apply them; the resources
 //! never see which.
