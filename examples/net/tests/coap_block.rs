@@ -177,7 +177,7 @@ fn client_observes_obs_large_with_each_notification_whole() {
     // Observe: 1472 bytes are 6 blocks of 256, so at least 5 more blocks per body printed.
     let frames: Vec<Message<Vec<u8>>> = received(&out).into_iter().map(|f| Message::new_checked(f).unwrap()).collect();
     let firsts: Vec<Option<Block>> =
-        frames.iter().filter(|m| m.option(OptionNumber::OBSERVE).is_some()).map(|m| block2(m)).collect();
+        frames.iter().filter(|m| m.option(OptionNumber::OBSERVE).is_some()).map(block2).collect();
     assert!(firsts.len() >= bodies.len(), "{firsts:?}");
     assert!(firsts.iter().all(|b| *b == Some(Block { num: 0, more: true, szx: 4 })), "{firsts:?}");
     let later: Vec<Block> =
