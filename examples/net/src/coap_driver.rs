@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use coap_codec::endpoint::{
     BufferTooSmall, Config, Discarded, Endpoint, Limits, ObserverHandle, ObserverRemoval, RequestHandle,
-    ResponseHandle, Storage, VecStorage,
+    ResponseHandle, Storage, TransferError, VecStorage,
 };
 use coap_codec::session::CloseReason;
 use coap_codec::time::Instant;
@@ -199,6 +199,17 @@ pub enum Event {
         /// Its destination.
         peer: SocketAddr,
     },
+    /// A block-wise transfer (RFC 7959) the endpoint ran for `request` failed: the end of a
+    /// plain request; for an Observe registration whose notification was being fetched in
+    /// blocks (§3.4), the registration goes on.
+    TransferFailed {
+        /// The request (or the registration).
+        request: RequestHandle,
+        /// The peer.
+        peer: SocketAddr,
+        /// Why.
+        reason: TransferError,
+    },
     /// The connection is over (stream drivers only, [`crate::coap_stream_driver`]): the
     /// session's [`CloseReason`]; anything it had to send (an Abort) was written first. The
     /// last event of a connection.
@@ -238,6 +249,7 @@ impl Event {
                 Self::ObserverRemoved { observer, peer: addr(peer), reason }
             }
             E::ResponseNotAcknowledged { peer } => Self::ResponseNotAcknowledged { peer: addr(peer) },
+            E::TransferFailed { request, peer, reason } => Self::TransferFailed { request, peer: addr(peer), reason },
             other => Self::Other(format!("{other:?}")),
         }
     }

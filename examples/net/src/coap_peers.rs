@@ -567,7 +567,8 @@ impl LibcoapServer {
 /// | `/separate` | GET 2.05 `separate` after 3 s (`--separate-delay S`): a CON request gets the empty ACK after 0.1 s, then the response as a CON |
 /// | `/obs` | observable; GET 2.05 a decimal counter that goes up every 1 s (`--obs-interval S`), each step a CON notification |
 /// | `/large` | GET 2.05 2500 bytes (`--large-size N`) of 40-byte lines `large 0000 abcdefghijklmnopqrstuvwxyz01\n`, Block2 in 1024-byte blocks or the client's size; PUT (Block1 reassembled) replaces it, 2.04 |
-/// | `/.well-known/core` | `</.well-known/core>;ct="40",</test>,</separate>,</obs>;obs,</large>,<https://...>;rel="impl-info"` |
+/// | `/large-post` | POST 2.04 with the body in ASCII upper case (text/plain): block-wise both ways (RFC 7959 §3.3) |
+/// | `/.well-known/core` | `</.well-known/core>;ct="40",</test>,</separate>,</obs>;obs,</large>,</large-post>,<https://...>;rel="impl-info"` |
 ///
 /// With `--transports udp,tcp,ws` it also serves CoAP over TCP on the same port number
 /// ([`tcp_uri`](Self::tcp_uri)) and over WebSockets on the port plus 3000 (aiocoap's rule for an

@@ -14,10 +14,19 @@
 //! cargo run -p net --bin coap-client -- -s 10 coap://127.0.0.1/obs            # observe 10 s
 //! cargo run -p net --bin coap-client -- -m put -O 5 -e x coap://127.0.0.1/create1   # If-None-Match
 //! cargo run -p net --bin coap-client -- coap+tcp://127.0.0.1/test -v          # CoAP over TCP
+//! cargo run -p net --bin coap-client -- -b 64 coap://127.0.0.1/large         # 64-byte blocks
+//! cargo run -p net --bin coap-client -- -m put -f fw.bin coap://127.0.0.1/large-update -o out
 //! cargo run -p net --bin coap-client -- -s 5 coap+ws://127.0.0.1:8080/obs     # over WebSockets
 //! ```
 //!
-//! The payload goes to stdout (followed by a newline; nothing for an empty payload). With
+//! Over UDP, bodies larger than a block (`-b`, default 1024 bytes) go block-wise (RFC 7959): a
+//! request body from `-e` or `-f` in Block1 blocks, a response in Block2 blocks fetched by the
+//! endpoint, and an Observe notification larger than a block fetched whole (§3.4); what is
+//! printed is always the whole body. Over TCP and WebSockets `-b` means nothing (no RFC 8323 §6
+//! block-wise: a message must fit the peer's Max-Message-Size).
+//!
+//! The payload goes to stdout (followed by a newline; nothing for an empty payload), or with
+//! `-o FILE` to that file as it is (each notification's body after the last). With
 //! `-v`, stderr gets the response code and one hex line per datagram, TCP frame or WebSocket
 //! message (`-> 40 01 ...` sent, `<- 60 45 ...` received). Over TCP and WebSockets `-N` means
 //! nothing (there are no message types, RFC 8323 §3.2) and `--cancel` deregisters like the
@@ -37,7 +46,7 @@ use clap::{ArgAction, Parser};
 use coap_codec::endpoint::{Config, Limits, RequestError, RequestHandle, RequestOptions};
 use coap_codec::session::{self, Transport};
 use coap_codec::uri::{Scheme, Uri};
-use coap_codec::wire::{Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
+use coap_codec::wire::{Block, Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
 use net::coap_driver::{hex, Driver, Event, MessageBuf, Trace};
 use net::coap_stream_driver::{StreamDriver, Trace as StreamTrace};
 
@@ -49,8 +58,19 @@ struct Args {
     #[arg(short, long, default_value = "get", value_parser = method)]
     method: Code,
     /// Payload to send.
-    #[arg(short = 'e', long = "payload", value_name = "TEXT")]
+    #[arg(short = 'e', long = "payload", value_name = "TEXT", conflicts_with = "file")]
     payload: Option<String>,
+    /// Payload to send: the contents of FILE (`-` for stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<String>,
+    /// Block size of block-wise transfers over UDP (RFC 7959): 16, 32, 64, 128, 256, 512 or
+    /// 1024 bytes (default 1024), for the request body (Block1) and the response (Block2); a GET
+    /// or FETCH asks for it from the first block on (early negotiation, RFC 7959 §2.4).
+    #[arg(short = 'b', long = "block-size", value_name = "SIZE", value_parser = block_size)]
+    block_size: Option<u8>,
+    /// Write response bodies to FILE, nothing added, instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     /// Content-Format of the payload: a number, or text, link, xml, octet, json, cbor.
     #[arg(short = 't', long = "content-format", value_name = "FORMAT", value_parser = content_format)]
     content_format: Option<u16>,
@@ -104,6 +124,16 @@ fn method(s: &str) -> Result<Code, String> {
     }
 }
 
+/// A block size in bytes as its SZX (RFC 7959 §2.2: 2^(SZX+4) bytes). libcoap's `-b` also
+/// takes `NUM,SIZE` to start at block NUM; a transfer here always starts at 0.
+fn block_size(s: &str) -> Result<u8, String> {
+    if s.contains(',') {
+        return Err("give the size alone (a transfer starts at block 0)".into());
+    }
+    let bytes: u32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    (0u8..=6).find(|szx| 16u32 << szx == bytes).ok_or_else(|| "expected 16, 32, 64, 128, 256, 512 or 1024".into())
+}
+
 fn content_format(s: &str) -> Result<u16, String> {
     let named = match s {
         "text" | "text/plain" => Some(ContentFormat::TEXT_PLAIN),
@@ -151,6 +181,17 @@ async fn main() -> ExitCode {
 
 async fn run(args: &Args) -> Result<(), String> {
     let uri = Uri::parse(&args.uri).map_err(|e| format!("{}: {e}", args.uri))?;
+    let payload = match (&args.payload, args.file.as_deref()) {
+        (Some(p), _) => Some(p.as_bytes().to_vec()),
+        (None, Some("-")) => {
+            let mut bytes = Vec::new();
+            io::Read::read_to_end(&mut io::stdin(), &mut bytes).map_err(|e| format!("stdin: {e}"))?;
+            Some(bytes)
+        }
+        (None, Some(file)) => Some(std::fs::read(file).map_err(|e| format!("{file}: {e}"))?),
+        (None, None) => None,
+    };
+    let mut out = Output::open(args.output.as_deref())?;
     let transport = match uri.scheme {
         Scheme::Coap => None,
         Scheme::CoapTcp => Some(Transport::Tcp),
@@ -171,8 +212,10 @@ async fn run(args: &Args) -> Result<(), String> {
     let mut conn = match transport {
         None => {
             let local: SocketAddr = if server.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-            let config = Config { seed, ..Config::default() };
-            let limits = Limits { exchanges: 4, dedup: 256, observers: 0, ..Limits::default() };
+            let config = Config { seed, block_szx: Some(args.block_size.unwrap_or(6)), ..Config::default() };
+            // Room for the request body being sent in blocks and a response of up to 1 MiB.
+            let body_bytes = (1 << 20) + payload.as_ref().map_or(0, Vec::len);
+            let limits = Limits { exchanges: 4, dedup: 256, observers: 0, body_bytes, ..Limits::default() };
             let mut driver = Driver::bind(local, config, &limits).await.map_err(|e| format!("UDP socket: {e}"))?;
             if args.verbose {
                 driver.set_trace(|t| match t {
@@ -226,21 +269,29 @@ async fn run(args: &Args) -> Result<(), String> {
     if args.observe.is_some() {
         b.uint(OptionNumber::OBSERVE, 0).map_err(encode)?;
     }
+    if let (Some(szx), None, Code::GET | Code::FETCH) = (args.block_size, transport, args.method) {
+        // RFC 7959 §2.4 early negotiation, as libcoap's -b does: block 0 in our size. (The
+        // endpoint alone would take the server's first block in its size and switch to ours
+        // from the second on: late negotiation.)
+        b.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx }.to_uint()).map_err(encode)?;
+    }
     for o in &args.options {
         b.option(o.number, &o.value).map_err(encode)?;
     }
-    if let Some(p) = &args.payload {
-        b.payload(p.as_bytes());
+    if let Some(p) = &payload {
+        b.payload(p);
     }
     let opts = RequestOptions { confirmable: !args.non, ..RequestOptions::default() };
     let request = conn.request(&b, opts).map_err(|e| format!("request: {e}"))?;
 
     let result = match args.observe {
         None => match await_response(&mut conn, request, give_up, args.verbose).await {
-            Ok(response) => print_payload(&response),
+            Ok(response) => out.write(&response),
             Err(e) => Err(e),
         },
-        Some(seconds) => observe(&mut conn, request, start + Duration::from_secs(seconds), give_up, args).await,
+        Some(seconds) => {
+            observe(&mut conn, request, start + Duration::from_secs(seconds), give_up, args, &mut out).await
+        }
     };
     conn.finish().await;
     result
@@ -326,6 +377,7 @@ async fn observe(
     end: tokio::time::Instant,
     give_up: tokio::time::Instant,
     args: &Args,
+    out: &mut Output,
 ) -> Result<(), String> {
     let mut established = false;
     loop {
@@ -338,7 +390,7 @@ async fn observe(
         };
         match event.map_err(|e| format!("socket: {e}"))? {
             Event::ResponseReceived { request: r, response, observing, .. } if r == request => {
-                print_payload(&success(response, args.verbose)?)?;
+                out.write(&success(response, args.verbose)?)?;
                 if !observing {
                     // The server did not register us (RFC 7641 §3.1: a plain response).
                     if args.verbose {
@@ -349,7 +401,12 @@ async fn observe(
                 established = true;
             }
             Event::NotificationReceived { request: r, notification, .. } if r == request => {
-                print_payload(&notification)?;
+                out.write(&notification)?;
+            }
+            // RFC 7959 §3.4: the rest of a notification could not be fetched; the registration
+            // goes on, and the next notification is fetched afresh.
+            Event::TransferFailed { request: r, reason, .. } if r == request && established => {
+                eprintln!("coap-client: a notification was lost: {reason}");
             }
             other => check_failure(&other, request)?,
         }
@@ -387,6 +444,14 @@ async fn observe(
 fn success(response: MessageBuf, verbose: bool) -> Result<MessageBuf, String> {
     if verbose {
         eprintln!("{}", response.code);
+        // Where a POST or PUT created something (RFC 7252 §5.8.2, §5.10.7).
+        let location: String = response
+            .options_of(OptionNumber::LOCATION_PATH)
+            .map(|seg| format!("/{}", String::from_utf8_lossy(seg)))
+            .collect();
+        if !location.is_empty() {
+            eprintln!("Location-Path: {location}");
+        }
     }
     if response.code.class() == 2 {
         return Ok(response);
@@ -402,22 +467,48 @@ fn check_failure(event: &Event, request: RequestHandle) -> Result<(), String> {
             Err(format!("request timed out: no acknowledgement or response from {peer}"))
         }
         Event::RequestReset { request: r, peer } if *r == request => Err(format!("{peer} rejected the request (RST)")),
+        Event::TransferFailed { request: r, peer, reason } if *r == request => {
+            Err(format!("block-wise transfer with {peer} failed: {reason}"))
+        }
         Event::Closed { peer, reason } => Err(format!("the connection to {peer} closed: {reason}")),
         _ => Ok(()),
     }
 }
 
-/// Writes the payload and a newline to stdout (nothing for an empty payload).
-fn print_payload(m: &MessageBuf) -> Result<(), String> {
-    if m.payload.is_empty() {
-        return Ok(());
+/// Where response bodies go: stdout, or the `-o` file.
+enum Output {
+    Stdout,
+    File(std::fs::File, String),
+}
+
+impl Output {
+    /// Stdout, or `path` created (truncated when it exists).
+    fn open(path: Option<&std::path::Path>) -> Result<Self, String> {
+        match path {
+            None => Ok(Self::Stdout),
+            Some(p) => {
+                let name = p.display().to_string();
+                std::fs::File::create(p).map(|f| Self::File(f, name.clone())).map_err(|e| format!("{name}: {e}"))
+            }
+        }
     }
-    let mut stdout = io::stdout().lock();
-    stdout
-        .write_all(&m.payload)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("stdout: {e}"))
+
+    /// Writes the payload: to stdout followed by a newline (nothing for an empty payload), to
+    /// the file as it is.
+    fn write(&mut self, m: &MessageBuf) -> Result<(), String> {
+        match self {
+            Self::File(f, name) => f.write_all(&m.payload).and_then(|()| f.flush()).map_err(|e| format!("{name}: {e}")),
+            Self::Stdout if m.payload.is_empty() => Ok(()),
+            Self::Stdout => {
+                let mut stdout = io::stdout().lock();
+                stdout
+                    .write_all(&m.payload)
+                    .and_then(|()| stdout.write_all(b"\n"))
+                    .and_then(|()| stdout.flush())
+                    .map_err(|e| format!("stdout: {e}"))
+            }
+        }
+    }
 }
 
 /// A seed that differs between runs, so tokens and message ids do too (RFC 7252 §4.4, §5.3.1).

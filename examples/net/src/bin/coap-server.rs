@@ -1,19 +1,22 @@
 //! `coap-server`: a CoAP server over UDP, TCP and WebSockets with the resources of the ETSI CoAP
-//! plugtests (`TD_COAP_CORE_*`, `TD_COAP_LINK_*`, `TD_COAP_OBS_*`, see `net::coap_resources`).
+//! plugtests (`TD_COAP_CORE_*`, `TD_COAP_LINK_*`, `TD_COAP_OBS_*`, `TD_COAP_BLOCK_*`, see
+//! `net::coap_resources`).
 //! It shows coap-codec's poll-driven machines on tokio sockets: the UDP `Endpoint` through
 //! `net::coap_driver`, and one RFC 8323 `Session` per TCP connection or WebSocket through
 //! `net::coap_stream_driver`. They do every protocol decision (piggybacked, separate and NON
 //! responses, deduplication with byte-identical answers, RST to pings and to malformed CONs,
-//! 4.02 for unknown critical options, No-Response, observers and their sequence numbers; CSM,
-//! Ping/Pong, Abort on reliable transports); the resources only pick the answer, the same for
-//! every transport, and this file carries it.
+//! 4.02 for unknown critical options, No-Response, observers and their sequence numbers,
+//! block-wise transfers over UDP; CSM, Ping/Pong, Abort on reliable transports); the resources
+//! only pick the answer, the same for every transport, and this file carries it.
 //!
 //! ```text
 //! cargo run --release --bin coap-server                                  # udp://127.0.0.1:5683
 //! cargo run --release --bin coap-server -- --listen 0.0.0.0:5683 -v      # log each request
 //! cargo run --release --bin coap-server -- --listen 127.0.0.1:5683 \
 //!     --listen coap+tcp://127.0.0.1:5683 --listen coap+ws://127.0.0.1:8080
+//! cargo run --release --bin coap-server -- --block-size 64                # 64-byte blocks
 //! coap-client-notls -m get coap://127.0.0.1/test                         # try it with libcoap
+//! coap-client-notls -b 64 coap://127.0.0.1/large                         # in 64-byte blocks
 //! coap-client-notls -m get coap+tcp://127.0.0.1/test
 //! aiocoap-client coap+ws://127.0.0.1:8080/test                           # needs `websockets`
 //! ```
@@ -27,8 +30,16 @@
 //! With `-v` it prints one line per request, `<peer> <CON|NON|TCP|WS> <METHOD> <path> -> <code>`,
 //! and per observer removed, connection opened and connection closed.
 //!
-//! Other paths get 4.04, other methods 4.05. Not yet: block-wise transfer (so no `/large*`),
-//! TLS and DTLS.
+//! Block-wise transfers (RFC 7959) over UDP: the endpoint reassembles a request body sent in
+//! Block1 blocks (2.31 Continue to each, 4.08 for a missing block, 4.13 with Size1 for a body
+//! larger than `--max-body`) and sends an answer larger than `--block-size` (default 1024
+//! bytes) in Block2 blocks, or in the smaller blocks a client asks for; the resources see whole
+//! bodies: `/large`, `/large-update`, `/large-create`, `/large-post` (`TD_COAP_BLOCK_01`-`_06`)
+//! and the observable `/obs-large`, whose notifications go in blocks (RFC 7959 §3.4). Over TCP
+//! and WebSockets there are no blocks (the sessions do not do RFC 8323 §6 block-wise): an
+//! answer larger than the client's Max-Message-Size becomes 5.00 with a diagnostic.
+//!
+//! Other paths get 4.04, other methods 4.05. Not yet: TLS and DTLS.
 //!
 //! Exit status: 1 when a listener cannot be bound or the UDP socket fails; 2 for bad arguments.
 
@@ -42,10 +53,10 @@ use std::time::Duration;
 use clap::{ArgAction, Parser};
 use coap_codec::endpoint::{Config, Limits, ObserverHandle, RespondError, ResponseHandle};
 use coap_codec::session::{self, Transport};
-use coap_codec::wire::MessageType;
+use coap_codec::wire::{Code, EncodeError, MessageType};
 use net::coap_driver::{Driver, Event, MessageBuf};
 use net::coap_resources::{observable_path, How, Notification, Reply, Resources};
-use net::coap_stream_driver::StreamDriver;
+use net::coap_stream_driver::{StreamDriver, StreamSession};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
@@ -69,6 +80,14 @@ struct Args {
     /// Seed for message ids and tokens (default: from the clock).
     #[arg(long)]
     seed: Option<u64>,
+    /// The largest block of a block-wise transfer over UDP (RFC 7959): 16, 32, 64, 128, 256,
+    /// 512 or 1024 bytes. A client may ask for smaller blocks.
+    #[arg(long, value_name = "BYTES", default_value = "1024", value_parser = block_size)]
+    block_size: u8,
+    /// The bytes for block-wise bodies over UDP (those being reassembled and those being sent
+    /// in blocks, together); a request body that does not fit gets 4.13 with Size1.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, value_parser = clap::value_parser!(u32).range(1024..))]
+    max_body: u32,
     /// Print help.
     #[arg(long, action = ArgAction::Help)]
     help: Option<bool>,
@@ -80,6 +99,12 @@ enum Listen {
     Udp(SocketAddr),
     Tcp(SocketAddr),
     WebSocket(SocketAddr),
+}
+
+/// A block size in bytes as its SZX (RFC 7959 §2.2: 2^(SZX+4) bytes).
+fn block_size(s: &str) -> Result<u8, String> {
+    let bytes: u32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    (0u8..=6).find(|szx| 16u32 << szx == bytes).ok_or_else(|| "expected 16, 32, 64, 128, 256, 512 or 1024".into())
 }
 
 fn listen(s: &str) -> Result<Listen, String> {
@@ -152,8 +177,9 @@ async fn run(args: &Args) -> Result<(), String> {
         let seed = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         match *listen {
             Listen::Udp(addr) => {
-                let config = Config { seed, ..Config::default() };
-                let driver = Driver::bind(addr, config, &Limits::default())
+                let config = Config { seed, block_szx: Some(args.block_size), ..Config::default() };
+                let limits = Limits { body_bytes: args.max_body as usize, ..Limits::default() };
+                let driver = Driver::bind(addr, config, &limits)
                     .await
                     .map_err(|e| format!("cannot listen on udp://{addr}: {e}"))?;
                 let local = driver.local_addr().map_err(|e| e.to_string())?;
@@ -437,7 +463,7 @@ impl Carrier for Stream {
     }
 
     fn respond(&mut self, handle: ResponseHandle, reply: &Reply) -> Result<(), RespondError> {
-        self.0.command(|s, now| s.respond(now, handle, &reply.builder()?).map(drop))
+        self.0.command(|s, now| stream_respond(s, now, handle, reply))
     }
 
     fn accept(&mut self, _: ResponseHandle) -> Result<(), RespondError> {
@@ -450,7 +476,7 @@ impl Carrier for Stream {
                 Ok(_) | Err(RespondError::Full(_)) => {}
                 Err(e) => return Err(e),
             }
-            s.respond(now, handle, &reply.builder()?).map(drop)
+            stream_respond(s, now, handle, reply)
         })
     }
 
@@ -469,6 +495,28 @@ impl Carrier for Stream {
     fn failed(&self, _: io::Error) -> Result<(), String> {
         // After `Event::Closed`: this connection is over, the server goes on.
         Ok(())
+    }
+}
+
+/// Answers `handle` on a session. The sessions do no block-wise transfer (RFC 8323 §6), so an
+/// answer larger than the client's Max-Message-Size (RFC 8323 §5.3.1) cannot go: 5.00 with a
+/// diagnostic instead, so that the client is not left waiting.
+fn stream_respond(
+    s: &mut StreamSession,
+    now: coap_codec::time::Instant,
+    handle: ResponseHandle,
+    reply: &Reply,
+) -> Result<(), RespondError> {
+    match s.respond(now, handle, &reply.builder()?) {
+        Err(RespondError::Encode(EncodeError::BufferTooSmall { required })) => {
+            let why = format!(
+                "the answer ({required} bytes) exceeds this connection's Max-Message-Size ({}); \
+                 block-wise transfers need UDP",
+                s.peer_max_message_size()
+            );
+            s.respond(now, handle, &Reply::text(Code::INTERNAL_SERVER_ERROR, why).builder()?).map(drop)
+        }
+        other => other.map(drop),
     }
 }
 

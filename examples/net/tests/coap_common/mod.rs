@@ -1,10 +1,13 @@
-//! What the CoAP-over-TCP/WebSockets tests share (`coap_tcp.rs`, `interop_coap_tcp.rs`): our
+//! What the CoAP tests over TCP/WebSockets and block-wise share (`coap_tcp.rs`, `interop_coap_tcp.rs`,
+//! `coap_block.rs`, `interop_coap_block.rs`): our
 //! `coap-server` listening on UDP, TCP and WebSockets at once ([`OurServer`]), our `coap-client`
 //! under a hard bound ([`ours`]), a server log on a panic ([`LogOnPanic`]), and the frames of the
-//! client's `-v` trace ([`sent`], [`received`]).
+//! client's `-v` trace ([`sent`], [`received`]); for block-wise bodies, a [`pattern`] and a
+//! [`TempFile`].
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, dead_code)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -123,4 +126,40 @@ pub(crate) fn sent(out: &ClientOutput) -> Vec<Vec<u8>> {
 /// The frames our client received.
 pub(crate) fn received(out: &ClientOutput) -> Vec<Vec<u8>> {
     traced(out, "<- ")
+}
+
+/// `n` bytes that show a misplaced or repeated block: no 64-byte window repeats.
+pub(crate) fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8 ^ (i / 251) as u8).collect()
+}
+
+/// A file in a fresh temp dir, removed on drop.
+pub(crate) struct TempFile(PathBuf);
+
+impl TempFile {
+    pub(crate) fn new(name: &str, contents: &[u8]) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("net-coap-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        Self(path)
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+
+    pub(crate) fn read(&self) -> Vec<u8> {
+        std::fs::read(&self.0).unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }

@@ -22,6 +22,10 @@ websockets package and binds PORT + 3000: aiocoap's rule for an explicit port; p
     /large    GET 2.05 --large-size bytes (default 2500; 40-byte lines "large 0000 ...\\n"),
               block-wise (RFC 7959 Block2) above 1024 bytes or the client's block size; PUT
               (Block1 is reassembled by aiocoap) replaces the body, 2.04
+    /large-post
+              POST 2.04 with the request body in ASCII upper case (text/plain), like the ETSI
+              plugtest's /large-post (TD_COAP_BLOCK_05): a large request and a large answer,
+              block-wise both ways (RFC 7959 §3.3); aiocoap reassembles and slices
 
 Output, line by line on stdout (flushed; the harness keeps it in the server's log):
 
@@ -150,6 +154,14 @@ class Large(resource.Resource):
         return aiocoap.Message(code=aiocoap.CHANGED)
 
 
+class LargePost(resource.Resource):
+    """/large-post: answers a POST with its body in upper case, so both directions go block-wise."""
+
+    async def render_post(self, request):
+        log_request("/large-post", request)
+        return aiocoap.Message(code=aiocoap.CHANGED, payload=bytes(request.payload).upper(), content_format=ContentFormat.TEXT)
+
+
 def watch_stdin():
     # Returns at EOF: the process that started us is gone (or dropped our handle).
     try:
@@ -166,6 +178,7 @@ async def main(args):
     counter = Counter(args.obs_interval)
     site.add_resource(["obs"], counter)
     site.add_resource(["large"], Large(args.large_size))
+    site.add_resource(["large-post"], LargePost())
     # Only the transports asked for: the defaults also listen on TLS, which the tests do not use.
     names = {"udp": "udp6", "tcp": "tcpserver", "ws": "ws"}
     transports = args.transports.split(",")

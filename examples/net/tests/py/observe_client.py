@@ -1,6 +1,6 @@
 """Observe a CoAP resource with the aiocoap (0.4.x) library for a while, then end the observation.
 
-Usage: python3 observe_client.py URI [--seconds SECONDS] [--linger SECONDS]
+Usage: python3 observe_client.py URI [--seconds SECONDS] [--linger SECONDS] [--summary]
 
 aiocoap-client's --observe is broken in aiocoap 0.4.17 (it cancels the observation as soon as the
 first response is in; aiocoap issue 395); the library's `async for` over `request.observation`
@@ -11,6 +11,9 @@ Output, line by line on stdout (flushed):
     response <code> <CON|NON|ACK> observe=<n or -> payload=<text>
     notification <code> <CON|NON|ACK> observe=<n or -> payload=<text>
     cancelled after <n> notifications
+
+With --summary, `payload=<text>` is `len=<n> first=<first line>` instead (for large bodies, which
+aiocoap fetches block-wise, RFC 7959 §3.4, before handing them over).
     error <what>
 
 After --seconds (default 2) the script cancels the observation (`observation.cancel()`), keeps
@@ -32,11 +35,15 @@ def out(line):
     print(line, flush=True)
 
 
+SUMMARY = False
+
+
 def describe(kind, message):
     observe = message.opt.observe
     mtype = message.mtype.name if message.mtype is not None else "-"
     payload = bytes(message.payload).decode("utf-8", "replace")
-    return f"{kind} {message.code} {mtype} observe={observe if observe is not None else '-'} payload={payload}"
+    body = f"len={len(message.payload)} first={payload.split(chr(10))[0]}" if SUMMARY else f"payload={payload}"
+    return f"{kind} {message.code} {mtype} observe={observe if observe is not None else '-'} {body}"
 
 
 async def main(args):
@@ -81,4 +88,7 @@ if __name__ == "__main__":
     parser.add_argument("uri")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--linger", type=float, default=1.0)
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    parser.add_argument("--summary", action="store_true")
+    args = parser.parse_args()
+    SUMMARY = args.summary
+    sys.exit(asyncio.run(main(args)))

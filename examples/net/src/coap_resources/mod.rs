@@ -1,7 +1,8 @@
 //! The resources of the `coap-server` binary (those of the ETSI CoAP plugtests, `TD_COAP_CORE_*`,
-//! `TD_COAP_LINK_*`, `TD_COAP_OBS_*`), apart from any transport: [`Resources::handle`] takes an
-//! owned request and gives an [`Answer`] (the reply, whether it goes out at once, late or
-//! registers an observer, and whether an observable changed); [`Resources::tick`] and
+//! `TD_COAP_LINK_*`, `TD_COAP_OBS_*`, and `TD_COAP_BLOCK_*` in `coap_resources/block.rs`), apart
+//! from any transport: [`Resources::handle`] takes an owned request and gives an [`Answer`] (the
+//! reply, whether it goes out at once, late or registers an observer, and whether an observable
+//! changed); [`Resources::tick`] and
 //! [`Resources::notification`] give the [`Notification`]s for observers. The UDP endpoint and
 //! each TCP or WebSocket session of the server are carriers that apply them; the resources
 //! never see which.
@@ -31,10 +32,19 @@ use coap_codec::wire::{encode_uint, Code, ContentFormat, MessageBuilder, Message
 
 use crate::coap_driver::MessageBuf;
 
+mod block;
+
+pub use block::{large_body, obs_large_body, CREATED_MAX};
+
 /// The resource number of `/obs` (for `observe` and `observers`).
 pub const OBS: u32 = 1;
 /// The resource number of `/obs-non`.
 pub const OBS_NON: u32 = 2;
+/// The resource number of `/obs-large`, an observable larger than a block ([`obs_large_body`]):
+/// over UDP its notifications go in blocks (RFC 7959 §3.4).
+pub const OBS_LARGE: u32 = 3;
+/// Every observable, in resource-number order.
+const OBSERVABLES: [u32; 3] = [OBS, OBS_NON, OBS_LARGE];
 
 /// A response: code, options, payload. The carrier sets type, message id and token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +83,12 @@ impl Reply {
     /// Sets a text payload.
     pub fn payload(mut self, payload: impl Into<String>) -> Self {
         self.payload = payload.into().into_bytes();
+        self
+    }
+
+    /// Sets a payload of any bytes.
+    pub fn bytes(mut self, payload: Vec<u8>) -> Self {
+        self.payload = payload;
         self
     }
 
@@ -139,11 +155,13 @@ struct Observable {
 #[derive(Debug)]
 pub struct Resources {
     max_age: u32,
-    observables: [Observable; 2],
+    observables: [Observable; 3],
     /// `/validate`: value and ETag counter.
     validate: (Vec<u8>, u32),
     /// `/create1`: value and Content-Format once created.
     create1: Option<(Vec<u8>, Option<u32>)>,
+    /// `/large`, `/large-update`, `/large-create`, `/large-post`.
+    large: block::Large,
     /// `/.well-known/core`, written once.
     core_links: String,
 }
@@ -163,9 +181,10 @@ impl Resources {
         Ok(Self {
             // RFC 7641 §4.3.1: fresh until the next change is due, with a margin.
             max_age: u32::try_from(obs_interval.as_millis().div_ceil(1000) + 1).unwrap_or(u32::MAX),
-            observables: [observable(), observable()],
+            observables: [observable(), observable(), Observable { value: obs_large_body(0), ..observable() }],
             validate: (b"validate me".to_vec(), 1),
             create1: None,
+            large: block::Large::new(),
             core_links: core_links().map_err(|e| format!("/.well-known/core: {e}"))?,
         })
     }
@@ -173,13 +192,13 @@ impl Resources {
     /// The observables change; the notifications for their observers.
     pub fn tick(&mut self) -> Vec<Notification> {
         let mut out = Vec::new();
-        for resource in [OBS, OBS_NON] {
+        for resource in OBSERVABLES {
             let Some(o) = self.observables.get_mut(observable_index(resource)) else { continue };
             if !o.exists {
                 continue;
             }
             o.ticks += 1;
-            o.value = o.ticks.to_string().into_bytes();
+            o.value = if resource == OBS_LARGE { obs_large_body(o.ticks) } else { o.ticks.to_string().into_bytes() };
             o.content_format = u32::from(ContentFormat::TEXT_PLAIN.0);
             out.extend(self.notification(resource));
         }
@@ -236,6 +255,9 @@ impl Resources {
             "/create1" => now(self.create1(req)),
             "/obs" => self.observable(req, OBS),
             "/obs-non" => self.observable(req, OBS_NON),
+            // Changed by the clock only.
+            "/obs-large" if method != Code::GET => now(method_not_allowed()),
+            "/obs-large" => self.observable(req, OBS_LARGE),
             "/link1" | "/link2" | "/link3" | "/path/sub1" | "/path/sub2" | "/path/sub3" => {
                 now(get_only(method, || Reply::text(Code::CONTENT, format!("this is {path}"))))
             }
@@ -245,7 +267,7 @@ impl Resources {
                     .payload("</path/sub1>,</path/sub2>,</path/sub3>")
             })),
             "/.well-known/core" => now(get_only(method, || self.well_known_core(req))),
-            _ => now(Reply::new(Code::NOT_FOUND)),
+            _ => now(self.large.handle(&path, req).unwrap_or_else(|| Reply::new(Code::NOT_FOUND))),
         }
     }
 
@@ -366,10 +388,10 @@ impl Resources {
 
 /// The path of an observable resource number.
 pub fn observable_path(resource: u32) -> &'static str {
-    if resource == OBS {
-        "/obs"
-    } else {
-        "/obs-non"
+    match resource {
+        OBS => "/obs",
+        OBS_LARGE => "/obs-large",
+        _ => "/obs-non",
     }
 }
 
@@ -421,10 +443,10 @@ fn multi_format(req: &MessageBuf) -> Reply {
     }
 }
 
-/// The link format of every resource (RFC 6690), with the attributes the LINK tests filter on.
-/// It fits one datagram (block-wise transfer comes later).
+/// The link format of every resource (RFC 6690), with the attributes the LINK tests filter on
+/// (and `sz`, the size of the large ones). Over 1024 bytes: over UDP it goes in blocks.
 fn core_links() -> Result<String, coap_codec::link_format::EncodeError> {
-    let mut buf = [0u8; 1024];
+    let mut buf = [0u8; 2048];
     let mut w = LinkWriter::new(&mut buf);
     w.link("/test")?.attr("rt", "test")?.attr_uint("ct", 0)?;
     w.link("/separate")?.attr("rt", "separate")?.attr_uint("ct", 0)?;
@@ -443,5 +465,12 @@ fn core_links() -> Result<String, coap_codec::link_format::EncodeError> {
     for sub in ["/path/sub1", "/path/sub2", "/path/sub3"] {
         w.link(sub)?.attr_uint("ct", 0)?;
     }
+    let large = large_body().len() as u64;
+    w.link("/large")?.attr("rt", "block")?.attr_uint("sz", large)?.attr_uint("ct", 0)?;
+    w.link("/large-update")?.attr("rt", "block")?.attr_uint("sz", large)?.attr_uint("ct", 0)?;
+    w.link("/large-create")?.attr("rt", "block")?;
+    w.link("/large-post")?.attr("rt", "block")?.attr_uint("ct", 0)?;
+    let obs_large = obs_large_body(0).len() as u64;
+    w.link("/obs-large")?.attr("rt", "observe")?.flag("obs")?.attr_uint("sz", obs_large)?.attr_uint("ct", 0)?;
     Ok(w.as_str().to_owned())
 }
