@@ -470,57 +470,83 @@ impl<S: Storage> StreamDriver<S> {
                     return Ok(Event::Closed { peer: self.peer, reason });
                 }
             }
-            let deadline = self
-                .session
-                .poll_timeout()
-                .and_then(|t| self.origin.checked_add(Duration::from_millis(t.as_millis())))
-                .map(tokio::time::Instant::from_std);
-            let can_read = !self.eof
-                && self.closing.is_none()
-                && self.out.has_room()
-                && match self.reader {
-                    Reader::Tcp(_) => self.have < self.rx.len(),
-                    Reader::Ws(_) => self.held.is_none(),
-                };
-            let can_write = !self.out.is_idle() && !self.eof;
-            let woke = tokio::select! {
-                r = read(&mut self.reader, self.rx.get_mut(self.have..).unwrap_or_default()), if can_read => Wake::Read(r),
-                r = write_step(&mut self.writer, &mut self.out, &mut self.trace), if can_write => Wake::Wrote(r),
-                () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
-                    if deadline.is_some() => Wake::Timeout,
-                // Nothing to read (the buffer is full until the application answers), write or
-                // wait for: only a command can change that, so wait to be cancelled.
-                else => std::future::pending().await,
+            self.turn().await;
+        }
+    }
+
+    /// Waits until the peer's CSM has arrived (RFC 8323 §3.3), so that the first requests may use
+    /// what it announced (its Max-Message-Size, Block-Wise-Transfer). `Ok(false)` when an event
+    /// or the end came first (read them with [`next_event`](Self::next_event)).
+    ///
+    /// # Errors
+    /// `NotConnected` once [`Event::Closed`] has been returned.
+    pub async fn wait_for_csm(&mut self) -> io::Result<bool> {
+        loop {
+            if self.session.peer_csm_received() {
+                return Ok(true);
+            }
+            if self.done {
+                return Err(io::Error::new(io::ErrorKind::NotConnected, "the CoAP session is over"));
+            }
+            if !self.events.is_empty() || self.closing.is_some() {
+                return Ok(false);
+            }
+            self.turn().await;
+        }
+    }
+
+    /// One turn of the session: reads, writes or waits for its next deadline, whichever comes.
+    async fn turn(&mut self) {
+        let deadline = self
+            .session
+            .poll_timeout()
+            .and_then(|t| self.origin.checked_add(Duration::from_millis(t.as_millis())))
+            .map(tokio::time::Instant::from_std);
+        let can_read = !self.eof
+            && self.closing.is_none()
+            && self.out.has_room()
+            && match self.reader {
+                Reader::Tcp(_) => self.have < self.rx.len(),
+                Reader::Ws(_) => self.held.is_none(),
             };
-            let now = self.now();
-            match woke {
-                Wake::Read(Ok(Input::Bytes(0) | Input::Closed)) => self.lost(now),
-                Wake::Read(Ok(Input::Bytes(n))) => {
-                    self.have += n;
-                    self.feed(now);
-                }
-                Wake::Read(Ok(Input::Message(m))) => {
-                    self.held = Some(m);
-                    self.feed(now);
-                }
-                Wake::Read(Ok(Input::Text)) => {
-                    self.session.abort(now, "text message (RFC 8323 §4.2: binary messages only)");
-                    self.pump(now);
-                }
-                Wake::Read(Ok(Input::Control)) => {}
-                Wake::Read(Err(e)) | Wake::Wrote(Err(e)) => {
-                    self.failed(&e);
-                    self.lost(now);
-                }
-                Wake::Wrote(Ok(())) => {
-                    // Room in the outbox: frames the session kept, and input that waited for them.
-                    self.pump(now);
-                    self.feed(now);
-                }
-                Wake::Timeout => {
-                    self.session.handle_timeout(now);
-                    self.pump(now);
-                }
+        let can_write = !self.out.is_idle() && !self.eof;
+        let woke = tokio::select! {
+            r = read(&mut self.reader, self.rx.get_mut(self.have..).unwrap_or_default()), if can_read => Wake::Read(r),
+            r = write_step(&mut self.writer, &mut self.out, &mut self.trace), if can_write => Wake::Wrote(r),
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() => Wake::Timeout,
+            // Nothing to read (the buffer is full until the application answers), write or
+            // wait for: only a command can change that, so wait to be cancelled.
+            else => std::future::pending().await,
+        };
+        let now = self.now();
+        match woke {
+            Wake::Read(Ok(Input::Bytes(0) | Input::Closed)) => self.lost(now),
+            Wake::Read(Ok(Input::Bytes(n))) => {
+                self.have += n;
+                self.feed(now);
+            }
+            Wake::Read(Ok(Input::Message(m))) => {
+                self.held = Some(m);
+                self.feed(now);
+            }
+            Wake::Read(Ok(Input::Text)) => {
+                self.session.abort(now, "text message (RFC 8323 §4.2: binary messages only)");
+                self.pump(now);
+            }
+            Wake::Read(Ok(Input::Control)) => {}
+            Wake::Read(Err(e)) | Wake::Wrote(Err(e)) => {
+                self.failed(&e);
+                self.lost(now);
+            }
+            Wake::Wrote(Ok(())) => {
+                // Room in the outbox: frames the session kept, and input that waited for them.
+                self.pump(now);
+                self.feed(now);
+            }
+            Wake::Timeout => {
+                self.session.handle_timeout(now);
+                self.pump(now);
             }
         }
     }
@@ -541,7 +567,9 @@ impl<S: Storage> StreamDriver<S> {
 
     /// Gives the session the buffered input until it takes no more.
     fn feed(&mut self, now: Instant) {
-        while self.closing.is_none() {
+        // Backpressure: no new requests while the answers to earlier ones wait to be written
+        // (each fed frame may make an answer the session must be able to hold).
+        while self.closing.is_none() && self.out.has_room() {
             let input: &[u8] = match (&self.reader, &self.held) {
                 (Reader::Tcp(_), _) if self.have > 0 => self.rx.get(..self.have).unwrap_or_default(),
                 (Reader::Ws(_), Some(message)) => message,

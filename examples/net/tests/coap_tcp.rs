@@ -13,15 +13,19 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use coap_codec::wire::{tcp, Code, MessageBuilder, MessageId, MessageType, OptionNumber};
-use coap_common::{ours, ours_ok, received, sent, LogOnPanic, OurServer};
+use coap_codec::wire::{tcp, Block, Code, MessageBuilder, MessageId, MessageType, OptionNumber};
+use coap_common::{ours, ours_ok, pattern, received, sent, LogOnPanic, OurServer, TempFile};
 
 /// How long an answer may take.
 const ANSWER: Duration = Duration::from_secs(3);
 
-/// An empty CSM (RFC 8323 §5.3): Len 0, TKL 0, code 7.01. What both our ends send with the
-/// default Max-Message-Size (1152, so not announced) and no Block-Wise-Transfer.
-const CSM: [u8; 2] = [0x00, 0xE1];
+/// The CSM both our ends send (RFC 8323 §5.3): Len 4, TKL 0, code 7.01; Max-Message-Size
+/// (option 2, 2 bytes) 16,640 = 16 KiB of BERT payload + 256; Block-Wise-Transfer (option 4,
+/// empty, §5.3.2).
+const CSM: [u8; 6] = [0x40, 0xE1, 0x22, 0x41, 0x00, 0x20];
+
+/// The same CSM in WebSocket framing (RFC 8323 §4.2: no Len nibble).
+const WS_CSM: [u8; 6] = [0x00, 0xE1, 0x22, 0x41, 0x00, 0x20];
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
@@ -42,8 +46,9 @@ fn methods_over(scheme: &str) {
     // Over TCP and WebSockets a request has no type or message id (RFC 8323 §3.2).
     assert!(get.stdout_text().contains("Type: 0 (CON)\nCode: 1 (GET)\nMID: 0\n"), "{get}");
     // RFC 8323 §3.3: each side's CSM comes first.
-    assert_eq!(sent(&get).first().map(Vec::as_slice), Some(&CSM[..]), "{get}");
-    assert_eq!(received(&get).first().map(Vec::as_slice), Some(&CSM[..]), "{get}");
+    let csm = if scheme == "coap+tcp" { &CSM[..] } else { &WS_CSM[..] };
+    assert_eq!(sent(&get).first().map(Vec::as_slice), Some(csm), "{get}");
+    assert_eq!(received(&get).first().map(Vec::as_slice), Some(csm), "{get}");
     assert!(get.stderr_text().contains("2.05 Content"), "{get}");
     for (method, code) in [("put", "2.04 Changed"), ("post", "2.01 Created"), ("delete", "2.02 Deleted")] {
         let out = ours_ok(&["-m", method, "-e", "21.5", "-t", "text", "-v", &uri]);
@@ -346,4 +351,64 @@ fn observer_on_tcp_hears_changes_made_over_udp_and_websockets_on_its_own_session
         Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
         other => panic!("the observation should be over: {other:?}"),
     }
+}
+
+/// The Block values (option `n`) and payload lengths of the frames (TCP or WebSocket framing)
+/// that carry one.
+fn frame_blocks(frames: &[Vec<u8>], n: OptionNumber, ws: bool) -> Vec<(Block, usize)> {
+    frames
+        .iter()
+        .filter(|f| !f.is_empty())
+        .filter_map(|f| {
+            let m = if ws {
+                tcp::decode_ws(f).unwrap()
+            } else {
+                let tcp::Status::Complete { item, .. } = tcp::decode_frame(f).unwrap() else { panic!("{}", hex(f)) };
+                item
+            };
+            let value = m.options().find(|o| o.number == n).map(|o| Block::decode(o.value).unwrap());
+            value.map(|b| (b, m.payload().len()))
+        })
+        .collect()
+}
+
+/// RFC 8323 §6: a 40 KiB body up and down in BERT blocks (SZX 7, several 1024-byte units per
+/// message, within the 16 KiB + 256 Max-Message-Size both sides announce), byte-identical.
+fn bert_over(scheme: &str) {
+    let s = OurServer::start(&[]);
+    let log = || s.log();
+    let _guard = LogOnPanic("coap-server", &log);
+    let uri = s.uri(scheme, "/large-update");
+    let body = pattern(40 * 1024);
+    let file = TempFile::new("bert", &body);
+    let out = ours_ok(&["-m", "put", "-t", "octet", "-f", file.path(), "-v", &uri]);
+    assert!(out.stderr_text().contains("2.04 Changed"), "{out}");
+    let ws = scheme == "coap+ws";
+    let up = frame_blocks(&sent(&out), OptionNumber::BLOCK1, ws);
+    assert!(up.len() >= 3, "{up:?}");
+    for (i, (b, len)) in up.iter().enumerate() {
+        assert_eq!(b.szx, 7, "BERT blocks: {up:?}");
+        assert_eq!(b.more, i + 1 < up.len(), "{up:?}");
+        assert!(len % 1024 == 0 || !b.more, "a BERT block carries whole 1024-byte units: {up:?}");
+        assert!(*len > 1024 || !b.more, "more than one unit per message: {up:?}");
+    }
+    assert_eq!(up.iter().map(|(_, len)| len).sum::<usize>(), body.len());
+    // The resource saw one PUT with the whole body.
+    assert_eq!(s.log().matches("PUT /large-update").count(), 1, "{}", s.log());
+
+    let back = TempFile::new("bert-back", b"");
+    let out = ours_ok(&["-v", "-o", back.path(), &uri]);
+    assert_eq!(back.read(), body, "{out}");
+    let down = frame_blocks(&received(&out), OptionNumber::BLOCK2, ws);
+    assert!(down.len() >= 3 && down.iter().all(|(b, _)| b.szx == 7), "{down:?}");
+}
+
+#[test]
+fn client_puts_and_gets_40_kib_in_bert_blocks_over_tcp() {
+    bert_over("coap+tcp");
+}
+
+#[test]
+fn client_puts_and_gets_40_kib_in_bert_blocks_over_websockets() {
+    bert_over("coap+ws");
 }

@@ -229,8 +229,17 @@ async fn run(args: &Args) -> Result<(), String> {
             Conn::Udp(driver, server)
         }
         Some(transport) => {
-            let config = session::Config { seed, ..session::Config::default() };
-            let limits = session::Limits { exchanges: 4, requests: 4, observers: 0, ..session::Limits::default() };
+            // RFC 8323 §6: block-wise (BERT when the server announces it too) with the body store
+            // sized as over UDP.
+            let config = session::Config {
+                seed,
+                block_wise_transfer: true,
+                max_message_size: 16 * 1024 + 256,
+                ..session::Config::default()
+            };
+            let body_bytes = (1 << 20) + payload.as_ref().map_or(0, Vec::len);
+            let limits =
+                session::Limits { exchanges: 4, requests: 4, observers: 0, body_bytes, ..session::Limits::default() };
             let connect = async {
                 match transport {
                     Transport::Tcp => StreamDriver::connect_tcp(server, config, &limits).await,
@@ -249,6 +258,12 @@ async fn run(args: &Args) -> Result<(), String> {
                     StreamTrace::Failed { error } => eprintln!("connection failed: {error}"),
                     _ => {}
                 });
+            }
+            // RFC 8323 §3.3: the server's CSM says how large a message may be and whether blocks
+            // may be used (§6); a body larger than the base 1,152 bytes needs to know. The wait
+            // ends early on the end of the session (reported with the request's outcome).
+            if payload.as_ref().is_some_and(|p| p.len() > 1024) {
+                let _ = tokio::time::timeout_at(give_up, driver.wait_for_csm()).await;
             }
             Conn::Stream(driver)
         }

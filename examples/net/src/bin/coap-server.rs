@@ -145,7 +145,13 @@ struct Shared {
     notifications: broadcast::Sender<Notification>,
     verbose: bool,
     separate_delay: Duration,
+    /// The body store of each carrier (`--max-body`).
+    max_body: usize,
 }
+
+/// The Max-Message-Size the sessions announce (RFC 8323 §5.3.1): 16 KiB of BERT payload
+/// (RFC 8323 §6) plus room for the header and options.
+const STREAM_MAX_MESSAGE_SIZE: u32 = 16 * 1024 + 256;
 
 impl Shared {
     fn log(&self, line: &str) {
@@ -170,6 +176,7 @@ async fn run(args: &Args) -> Result<(), String> {
         notifications: broadcast::channel(64).0,
         verbose: args.verbose,
         separate_delay: Duration::from_millis(args.separate_delay_ms),
+        max_body: args.max_body as usize,
     });
     let mut tasks = tokio::task::JoinSet::new();
     for (i, listen) in args.listen.iter().enumerate() {
@@ -227,7 +234,9 @@ fn scheme(transport: Transport) -> &'static str {
 /// Accepts connections on `listener`; each runs one session (the acceptor's role) in its own
 /// task until it closes.
 async fn accept(listener: TcpListener, transport: Transport, seed: u64, shared: Rc<Shared>) -> Result<(), String> {
-    let limits = session::Limits::default();
+    // RFC 8323 §6: block-wise over the session (BERT when the client announces it too), with
+    // the same body store as over UDP.
+    let limits = session::Limits { body_bytes: shared.max_body, ..session::Limits::default() };
     for n in 1u64.. {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -238,8 +247,12 @@ async fn accept(listener: TcpListener, transport: Transport, seed: u64, shared: 
                 continue;
             }
         };
-        let config =
-            session::Config { seed: seed ^ n.wrapping_mul(0xBF58_476D_1CE4_E5B9), ..session::Config::default() };
+        let config = session::Config {
+            seed: seed ^ n.wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            block_wise_transfer: true,
+            max_message_size: STREAM_MAX_MESSAGE_SIZE,
+            ..session::Config::default()
+        };
         let shared = shared.clone();
         tokio::task::spawn_local(async move {
             let driver = match transport {
@@ -498,9 +511,10 @@ impl Carrier for Stream {
     }
 }
 
-/// Answers `handle` on a session. The sessions do no block-wise transfer (RFC 8323 §6), so an
-/// answer larger than the client's Max-Message-Size (RFC 8323 §5.3.1) cannot go: 5.00 with a
-/// diagnostic instead, so that the client is not left waiting.
+/// Answers `handle` on a session. An answer larger than the client's Max-Message-Size (RFC 8323
+/// §5.3.1) goes in Block2 blocks when the client announced Block-Wise-Transfer (§6); to a client
+/// that did not, it cannot go: 5.00 with a diagnostic instead, so that the client is not left
+/// waiting.
 fn stream_respond(
     s: &mut StreamSession,
     now: coap_codec::time::Instant,
@@ -511,7 +525,7 @@ fn stream_respond(
         Err(RespondError::Encode(EncodeError::BufferTooSmall { required })) => {
             let why = format!(
                 "the answer ({required} bytes) exceeds this connection's Max-Message-Size ({}); \
-                 block-wise transfers need UDP",
+                 and the client did not announce Block-Wise-Transfer (RFC 8323 §6)",
                 s.peer_max_message_size()
             );
             s.respond(now, handle, &Reply::text(Code::INTERNAL_SERVER_ERROR, why).builder()?).map(drop)
