@@ -113,11 +113,14 @@ pub fn write_svg(variants: &[Variant], payload_label: &str, path: &Path) -> Resu
     Ok(())
 }
 
-/// `1 kB`, `12 MB`.
+/// `100 B`, `1 kB`, `12 MB` (log-scale ticks are powers of ten).
 fn human(x: f64) -> String {
-    match x {
-        x if x >= 1e6 => format!("{} MB", crate::report::sig3(x / 1e6)),
-        x if x >= 1e3 => format!("{} kB", crate::report::sig3(x / 1e3)),
-        x => format!("{x:.0} B"),
-    }
+    let (value, unit) = match x {
+        x if x >= 1e6 => (x / 1e6, "MB"),
+        x if x >= 1e3 => (x / 1e3, "kB"),
+        x => (x, "B"),
+    };
+    let digits = crate::report::sig3(value);
+    let digits = if digits.contains('.') { digits.trim_end_matches('0').trim_end_matches('.') } else { &digits };
+    format!("{digits} {unit}")
 }
