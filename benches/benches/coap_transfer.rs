@@ -7,6 +7,9 @@
 //!   kept and sliced by the endpoint; the upload is reassembled and delivered once).
 //! - `tcp_requests`: two RFC 8323 `Session`s joined by an in-memory byte pipe, one GET and its
 //!   2.05 per iteration.
+//! - `tcp_bert_download_256k`: the same pair with Block-Wise-Transfer announced both ways and a
+//!   Max-Message-Size of 64 KiB + 256: a 256 KiB answer in BERT blocks (RFC 8323 §6, 64
+//!   1024-byte units per message), one event with the whole body.
 //!
 //! The virtual clock advances 10 ms per datagram exchange, so the server's dedup entries expire
 //! on it (EXCHANGE_LIFETIME) and no peer uses more message ids than RFC 7252 §4.4 allows.
@@ -110,22 +113,38 @@ struct Tcp {
     server: Session<session::VecStorage>,
     buf: Vec<u8>,
     now: Instant,
+    /// The server's answer to every GET.
+    answer: Vec<u8>,
 }
 
 impl Tcp {
     fn new() -> Self {
-        let limits = session::Limits::default();
-        let config = |role, seed| session::Config { role, seed, ..session::Config::default() };
+        Self::with(false)
+    }
+
+    /// With `bert`: Block-Wise-Transfer both ways and 64 KiB messages.
+    fn with(bert: bool) -> Self {
+        let mut limits = session::Limits::default();
+        let mut base = session::Config::default();
+        if bert {
+            base = session::Config { block_wise_transfer: true, max_message_size: (64 << 10) + 256, ..base };
+            limits =
+                session::Limits { body_bytes: 2 << 20, transmit_bytes: 256 << 10, receive_bytes: 512 << 10, ..limits };
+        }
+        let config = |role, seed| session::Config { role, seed, ..base };
         let mut t = Self {
             client: Session::new(config(Role::Initiator, 1), session::VecStorage::new(&limits)),
             server: Session::new(config(Role::Acceptor, 2), session::VecStorage::new(&limits)),
-            buf: vec![0; 2048],
+            buf: vec![0; 128 << 10],
             now: Instant::ZERO,
+            answer: b"21.5".to_vec(),
         };
         t.pump(); // CSM both ways (RFC 8323 §5.3)
         t
     }
 
+    /// Moves every frame both ways until neither side has one; returns the bytes of the
+    /// responses the client got.
     fn pump(&mut self) -> usize {
         let mut answered = 0;
         loop {
@@ -137,7 +156,7 @@ impl Tcp {
             while let Some(ev) = self.server.poll_event() {
                 let Event::RequestReceived { handle, .. } = ev else { continue };
                 let mut b = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0));
-                b.payload(b"21.5");
+                b.payload(&self.answer);
                 self.server.respond(self.now, handle, &b).unwrap();
             }
             while let Some(x) = self.server.poll_transmit(self.now, &mut self.buf).unwrap() {
@@ -146,8 +165,7 @@ impl Tcp {
             }
             while let Some(ev) = self.client.poll_event() {
                 if let Event::ResponseReceived { response, .. } = ev {
-                    black_box(response.payload());
-                    answered += 1;
+                    answered += black_box(response.payload()).len();
                 }
             }
             if !moved {
@@ -161,7 +179,7 @@ impl Tcp {
         let mut get = MessageBuilder::<1>::new(MessageType::Confirmable, Code::GET, MessageId(0));
         get.path("temp").unwrap();
         self.client.request(self.now, &get, RequestOptions::default()).unwrap();
-        assert_eq!(self.pump(), 1);
+        assert_eq!(self.pump(), self.answer.len());
     }
 }
 
@@ -175,6 +193,10 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     let mut tcp = Tcp::new();
     g.bench_function("tcp_requests", |b| b.iter(|| tcp.request()));
+    g.throughput(Throughput::Bytes(BODY as u64));
+    let mut bert = Tcp::with(true);
+    bert.answer = (0..BODY).map(|i| (i * 7 + i / 1024) as u8).collect();
+    g.bench_function("tcp_bert_download_256k", |b| b.iter(|| bert.request()));
     g.finish();
 }
 
