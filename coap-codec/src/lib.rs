@@ -46,10 +46,7 @@
 //! | RFC 8974 extended tokens; RFC 8768, 9175, 9177, 8613, 9668 options | [`wire::OptionNumber`] |
 //! | RFC 6690 link format | [`link_format`] |
 //! | RFC 8323 §3.3-§3.4, §4.3-§4.4, §5, §6, §7 (sessions over TCP/TLS and WebSockets: CSM, Ping/Pong, Release, Abort, block-wise transfers and BERT, Observe) | [`session`] |
-//! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7967, RFC 9175 §2, RFC 8768 | [`endpoint`] |
-//!
-//! Still to come (see the workspace `CHANGELOG.md`): the session's block-wise transfers (BERT,
-//! RFC 8323 §6).
+//! | RFC 7252 §4, §5 (message layer, responses), RFC 7641 (Observe), RFC 7959 (block-wise), RFC 7967, RFC 9175 §2-§3, RFC 8768 | [`endpoint`] |
 //!
 //! # The endpoint
 //! [`endpoint::Endpoint`] follows the workspace's sans-IO contract in datagram form:
