@@ -3,6 +3,7 @@
 //! loops, and after every operation transmits and events drain within bounds.
 #![no_main]
 
+use fuzz::mqtt_watch::Watch;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::client::{Client, Config, OutgoingMessage};
 use mqtt_codec::time::Instant;
@@ -29,6 +30,15 @@ fuzz_target!(|data: &[u8]| {
     let cfg = Config::new(v).with_topic_alias_maximum(2).with_store_split(512, 64, 256);
     let mut c: Client<Vec<u8>, 4, 2> = Client::new(cfg, vec![0; 2048]).expect("store fits the split");
     let (mut now, mut buf) = (0u64, [0u8; 2048]);
+    // Packet ids and acknowledgements (fuzz::mqtt_watch); at most N = 4 messages in flight.
+    let mut watch = Watch::new(4);
+    let feed = |c: &mut Client<Vec<u8>, 4, 2>, watch: &mut Watch, t, bytes: &[u8]| match c.handle_input(t, bytes) {
+        Ok(n) => watch.received(&bytes[..n.min(bytes.len())]),
+        Err(_) => {
+            watch.received(bytes);
+            watch.input_refused();
+        }
+    };
     while let Some((&op, rest)) = ops.split_first() {
         let (arg, rest) = rest.split_first().map_or((0, rest), |(a, r)| (*a, r));
         ops = rest;
@@ -40,10 +50,10 @@ fuzz_target!(|data: &[u8]| {
             ),
             1 => {
                 let n = usize::from(arg).min(ops.len());
-                let _ = c.handle_input(t, &ops[..n]);
+                feed(&mut c, &mut watch, t, &ops[..n]);
                 ops = &ops[n..];
             }
-            2 => drop(c.handle_input(t, PACKETS[usize::from(arg) % PACKETS.len()])),
+            2 => feed(&mut c, &mut watch, t, PACKETS[usize::from(arg) % PACKETS.len()]),
             3 => {
                 now += u64::from(arg) * 250;
                 c.handle_timeout(Instant::from_millis(now));
@@ -61,11 +71,15 @@ fuzz_target!(|data: &[u8]| {
                 &[Subscription::new(TopicFilter::new("a/#").expect("valid"), Qos::ExactlyOnce)],
                 &[],
             )),
-            6 => c.connection_lost(t),
+            6 => {
+                c.connection_lost(t);
+                watch.transport_closed();
+            }
             _ => {}
         }
         let mut n = 0;
-        while let Ok(Some(_)) = c.poll_transmit(t, &mut buf) {
+        while let Ok(Some(x)) = c.poll_transmit(t, &mut buf) {
+            watch.sent(&buf[..x.len]);
             n += 1;
             assert!(n < 64, "poll_transmit does not end");
         }

@@ -3,6 +3,7 @@
 //! Nothing panics and transmits and events drain within bounds.
 #![no_main]
 
+use fuzz::mqtt_watch::Watch;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::server::{Config, OutgoingMessage, ServerConnection};
 use mqtt_codec::time::Instant;
@@ -28,6 +29,16 @@ fuzz_target!(|data: &[u8]| {
     let cfg = Config::new().with_topic_alias_maximum(2).with_store_split(512, 64, 256, 128);
     let mut s: ServerConnection<Vec<u8>, 4, 2> = ServerConnection::new(cfg, vec![0; 2048]).expect("fits");
     let (mut now, mut buf, mut saved) = (0u64, [0u8; 2048], Vec::new());
+    // Packet ids and acknowledgements (fuzz::mqtt_watch); at most N = 4 messages in flight.
+    let mut watch = Watch::new(4);
+    let feed =
+        |s: &mut ServerConnection<Vec<u8>, 4, 2>, watch: &mut Watch, t, bytes: &[u8]| match s.handle_input(t, bytes) {
+            Ok(n) => watch.received(&bytes[..n.min(bytes.len())]),
+            Err(_) => {
+                watch.received(bytes);
+                watch.input_refused();
+            }
+        };
     let mut ops = data;
     while let Some((&op, rest)) = ops.split_first() {
         let (arg, rest) = rest.split_first().map_or((0, rest), |(a, r)| (*a, r));
@@ -36,10 +47,10 @@ fuzz_target!(|data: &[u8]| {
         match op % 10 {
             0 => {
                 let n = usize::from(arg).min(ops.len());
-                let _ = s.handle_input(t, &ops[..n]);
+                feed(&mut s, &mut watch, t, &ops[..n]);
                 ops = &ops[n..];
             }
-            1 => drop(s.handle_input(t, PACKETS[usize::from(arg) % PACKETS.len()])),
+            1 => feed(&mut s, &mut watch, t, PACKETS[usize::from(arg) % PACKETS.len()]),
             2 => drop(s.accept(t, arg & 1 == 1, &[])),
             3 => drop(s.reject(t, ReasonCode::NotAuthorized, &[])),
             4 => {
@@ -51,16 +62,25 @@ fuzz_target!(|data: &[u8]| {
                 now += u64::from(arg) * 250;
                 s.handle_timeout(Instant::from_millis(now));
             }
-            7 => s.connection_lost(t),
+            7 => {
+                s.connection_lost(t);
+                watch.transport_closed();
+            }
             8 => {
                 saved.resize(4096, 0);
                 let n = s.export_session(&mut saved).unwrap_or(0);
                 saved.truncate(n);
             }
-            _ => drop(s.import_session(&saved)),
+            _ => {
+                // The imported session brings its own ids in flight.
+                if s.import_session(&saved).is_ok() {
+                    watch.reset_out();
+                }
+            }
         }
         let mut n = 0;
-        while let Ok(Some(_)) = s.poll_transmit(t, &mut buf) {
+        while let Ok(Some(x)) = s.poll_transmit(t, &mut buf) {
+            watch.sent(&buf[..x.len]);
             n += 1;
             assert!(n < 64, "poll_transmit does not end");
         }

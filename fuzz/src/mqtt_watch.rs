@@ -211,12 +211,19 @@ impl Watch {
                 }
                 // The server side: a CONNACK without a session starts with nothing in flight.
                 Seen::ConnAck { session_present: false } => self.in_flight.clear(),
+                // The client side: a CONNECT opens a new connection, whose input starts afresh.
+                Seen::Other(1) => self.input.reset(),
                 Seen::PubComp(id) => {
                     assert!(take(&mut self.got_pubrel, id), "PUBCOMP {id} for no PUBREL received (MQTT-4.3.3)")
                 }
                 _ => {}
             }
         }
+    }
+
+    /// The machine refused its input and closed the connection: what it held of it is gone.
+    pub fn input_refused(&mut self) {
+        self.input.reset();
     }
 
     /// The transport closed: partial packets are gone on both sides (the session may live on).

@@ -412,3 +412,25 @@ fn client_puts_and_gets_40_kib_in_bert_blocks_over_tcp() {
 fn client_puts_and_gets_40_kib_in_bert_blocks_over_websockets() {
     bert_over("coap+ws");
 }
+
+#[test]
+fn raw_tcp_client_without_block_wise_gets_5_00_for_an_answer_over_its_max_message_size() {
+    // An empty CSM: the base Max-Message-Size, 1152, and no Block-Wise-Transfer (RFC 8323
+    // §5.3.1, §5.3.2), so /large (1,920 bytes) cannot go, not even in blocks (§6).
+    let s = OurServer::start(&[]);
+    let log = || s.log();
+    let _guard = LogOnPanic("coap-server", &log);
+    let mut p = Probe::connect(s.tcp);
+    let mut bytes = vec![0x00, 0xE1];
+    bytes.extend(request(Code::GET, &[7], "large", &[]));
+    p.send(&bytes);
+    assert_eq!(p.expect_frame(), CSM);
+    let (code, token, _, payload) = parts(&p.expect_frame(), 0);
+    assert_eq!((code, &token[..]), (Code::INTERNAL_SERVER_ERROR, &[7][..]));
+    let text = String::from_utf8_lossy(&payload).into_owned();
+    assert!(text.contains("Max-Message-Size (1152)"), "{text}");
+    // A small answer on the same connection still goes.
+    p.send(&request(Code::GET, &[8], "test", &[]));
+    let (code, token, _, _) = parts(&p.expect_frame(), 0);
+    assert_eq!((code, &token[..]), (Code::CONTENT, &[8][..]));
+}

@@ -108,8 +108,9 @@ fn our_client_over_tcp_against_libcoap_server() {
 
     let out = ours_ok(&["-v", &server.tcp_uri("/.well-known/core")]);
     assert!(out.stdout_text().contains("</time>;if=\"clock\""), "{out}");
-    // Our CSM first (empty: the defaults), then the GET without waiting; libcoap's CSM first.
-    assert_eq!(sent(&out)[0], [0x00, 0xE1], "{out}");
+    // Our CSM first (Max-Message-Size 16,640 and Block-Wise-Transfer, RFC 8323 §5.3), then the
+    // GET without waiting; libcoap's CSM first.
+    assert_eq!(sent(&out)[0], [0x40, 0xE1, 0x22, 0x41, 0x00, 0x20], "{out}");
     assert_eq!(tcp_code(&received(&out)[0]), 0xE1, "{out}");
     assert!(server.log().contains("c:CSM"), "libcoap logged our CSM");
 
@@ -200,8 +201,9 @@ fn our_client_over_websockets_against_aiocoap_server() {
     let _guard = LogOnPanic("aiocoap server", &log);
     let out = ours_ok(&["-v", &server.ws_uri("/test")]);
     assert_eq!(out.stdout_text(), "hello\n", "{out}");
-    // WebSocket messages have Len 0 (RFC 8323 §4.2): the code is the second byte.
-    assert_eq!(sent(&out)[0], [0x00, 0xE1], "{out}");
+    // WebSocket messages have Len 0 (RFC 8323 §4.2): the code is the second byte. Our CSM
+    // announces Max-Message-Size 16,640 and Block-Wise-Transfer (§5.3).
+    assert_eq!(sent(&out)[0], [0x00, 0xE1, 0x22, 0x41, 0x00, 0x20], "{out}");
     assert_eq!(received(&out)[0][..2], [0x00, 0xE1], "{out}");
     let out = ours_ok(&["-m", "put", "-e", "x", "-v", &server.ws_uri("/test")]);
     assert!(out.stderr_text().contains("2.04 Changed"), "{out}");
