@@ -9,71 +9,16 @@
 //! received requests, message ids not reused within EXCHANGE_LIFETIME).
 #![no_main]
 
-use arbitrary::Arbitrary;
 use coap_codec::endpoint::{
     ArrayStorage, Config, Endpoint, Event, ObserverHandle, RequestHandle, RequestOptions, ResponseHandle,
 };
 use coap_codec::time::Instant;
 use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumber};
 use fuzz::coap_watch::Watch;
+use fuzz::ops::coap_endpoint::Op;
 use libfuzzer_sys::fuzz_target;
 
 type Ep = Endpoint<u8, ArrayStorage<u8, 4, 8, 2, 8, 8, 512, 512, 512, 2, 2048>>;
-
-#[derive(Arbitrary, Debug)]
-enum Op {
-    /// A raw datagram to one side from the other.
-    Raw {
-        to_server: bool,
-        bytes: Vec<u8>,
-    },
-    /// A datagram in flight, changed (one byte xor-ed, maybe cut) and delivered.
-    Mutate {
-        pick: u8,
-        at: u8,
-        xor: u8,
-        cut: Option<u8>,
-    },
-    /// The oldest datagram in flight: delivered, lost, or delivered and kept for a duplicate.
-    Deliver {
-        lose: bool,
-        duplicate: bool,
-    },
-    /// Time passes.
-    Advance {
-        ms: u16,
-    },
-    Request {
-        from_server: bool,
-        post: bool,
-        confirmable: bool,
-        observe: Option<bool>,
-        body: u8,
-    },
-    Respond {
-        body: u8,
-        code: u8,
-    },
-    Accept,
-    Observe,
-    Notify {
-        body: u8,
-        confirmable: bool,
-        error: bool,
-    },
-    Ping {
-        from_server: bool,
-    },
-    Cancel {
-        pick: u8,
-    },
-    Deregister {
-        pick: u8,
-    },
-    RemoveObserver {
-        pick: u8,
-    },
-}
 
 /// Bodies: a byte pattern (block boundaries show).
 static BODY: &[u8; 1024] = &{

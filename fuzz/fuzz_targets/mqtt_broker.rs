@@ -5,8 +5,8 @@
 //! connection (no packet id in use twice, nothing acknowledged that was not received).
 #![no_main]
 
-use arbitrary::Arbitrary;
 use fuzz::mqtt_watch::Watch;
+use fuzz::ops::mqtt_broker::Op;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::broker::{Broker, Config};
 use mqtt_codec::time::Instant;
@@ -32,17 +32,6 @@ const PACKETS: [(&[u8], Option<usize>); 15] = [
     (&[0xA2, 0x07, 0x00, 0x03, 0, 3, b'a', b'/', b'#'], Some(2)),
     (&[0xE0, 0x00], None),
 ];
-
-#[derive(Arbitrary, Debug)]
-enum Op {
-    Open { conn: u8 },
-    Packet { conn: u8, which: u8, id: u8 },
-    Raw { conn: u8, bytes: Vec<u8> },
-    Lost { conn: u8 },
-    Advance { half_seconds: u8 },
-    Export,
-    Import,
-}
 
 fn feed(b: &mut Broker<u8>, watch: &mut Watch, t: Instant, conn: u8, bytes: &[u8]) {
     match b.handle_input(t, conn, bytes) {

@@ -6,8 +6,8 @@
 //! flight, nothing acknowledged that was not received).
 #![no_main]
 
-use arbitrary::Arbitrary;
 use fuzz::mqtt_watch::Watch;
+use fuzz::ops::mqtt_client::{Input, Op};
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::client::{Client, Config, OutgoingMessage};
 use mqtt_codec::time::Instant;
@@ -31,25 +31,6 @@ const PACKETS: [(&[u8], Option<usize>); 12] = [
     (&[0x90, 0x04, 0x00, 0x01, 0x00, 0x01], Some(2)),             // SUBACK 5.0
     (&[0xB0, 0x02, 0x00, 0x01], Some(2)),                         // UNSUBACK 3.1.1
 ];
-
-#[derive(Arbitrary, Debug)]
-enum Op {
-    Connect { clean_start: bool, keep_alive: u8 },
-    Raw(Vec<u8>),
-    Packet { which: u8, id: u8 },
-    Advance { quarter_seconds: u8 },
-    Publish { qos: u8, len: u8, retain: bool },
-    Subscribe,
-    Unsubscribe,
-    Disconnect,
-    Lost,
-}
-
-#[derive(Arbitrary, Debug)]
-struct Input {
-    v5: bool,
-    ops: Vec<Op>,
-}
 
 type C = Client<Vec<u8>, 4, 2>;
 

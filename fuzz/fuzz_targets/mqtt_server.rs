@@ -5,8 +5,8 @@
 //! N = 4 messages in flight, nothing acknowledged that was not received).
 #![no_main]
 
-use arbitrary::Arbitrary;
 use fuzz::mqtt_watch::Watch;
+use fuzz::ops::mqtt_server::Op;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::server::{Config, OutgoingMessage, ServerConnection};
 use mqtt_codec::time::Instant;
@@ -28,20 +28,6 @@ const PACKETS: [(&[u8], Option<usize>); 11] = [
     (&[0x82, 0x07, 0x00, 0x07, 0x00, 0x00, 0x01, b'#', 0x01], Some(2)),
     (&[0xE0, 0x00], None),
 ];
-
-#[derive(Arbitrary, Debug)]
-enum Op {
-    Raw(Vec<u8>),
-    Packet { which: u8, id: u8 },
-    Accept { session_present: bool },
-    Reject,
-    Publish { qos: u8, len: u8 },
-    Suback { id: u8 },
-    Advance { quarter_seconds: u8 },
-    Lost,
-    Export,
-    Import,
-}
 
 type S = ServerConnection<Vec<u8>, 4, 2>;
 

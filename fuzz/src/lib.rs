@@ -6,3 +6,5 @@
 
 pub mod coap_watch;
 pub mod mqtt_watch;
+pub mod ops;
+pub mod seeds;
