@@ -29,9 +29,9 @@ FILTER="${1:-.}"
 RATIOS=1
 ROW=item
 case "$SET" in
-    mqtt) CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core" ;;
-    coap) CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations" ;;
-    lwm2m) CRATES="tlv senml_json senml_cbor lwm2m_cbor lwm2m_json text"; RATIOS=0; ROW=workload ;;
+    mqtt) CRATES="mqtt-codec rumqttc mqttrs mqtt-protocol-core"; PEERS="rumqttc mqttrs mqtt-protocol-core" ;;
+    coap) CRATES="coap-codec coap-codec-builder coap-lite coap-message-implementations"; PEERS="coap-lite coap-message-implementations" ;;
+    lwm2m) CRATES="tlv senml_json senml_cbor lwm2m_cbor lwm2m_json text"; PEERS=""; RATIOS=0; ROW=workload ;;
     *) echo "unknown set $SET (mqtt | coap | lwm2m)" >&2; exit 1 ;;
 esac
 runner="callgrind_$SET"
@@ -63,15 +63,17 @@ raw="$OUT/ir_per_op.tsv"
 done
 
 # One row per item and op: instructions per op for each crate, then ours/peer.
-awk -F'\t' -v crates="$CRATES" -v ratios="$RATIOS" -v row="$ROW" '
+awk -F'\t' -v crates="$CRATES" -v peers="$PEERS" -v ratios="$RATIOS" -v row="$ROW" '
     { key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key } ir[key, $3] = $4 }
     END {
-        nc = split(crates, c, " ")
+        nc = split(crates, c, " "); np = split(peers, pe, " ")
         printf "| %s | op", row
         for (j = 1; j <= nc; j++) printf " | %s", c[j]
         for (j = 2; j <= nc && ratios; j++) printf " | ours/%s", c[j]
+        if (ratios) printf " | fewest of the peers | ours/that peer"
         printf " |\n|---|---"
         for (j = 1; j <= (ratios ? 2 * nc - 1 : nc); j++) printf "|---:"
+        if (ratios) printf "|---|---:"
         printf "|\n"
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, p, " ")
@@ -81,6 +83,13 @@ awk -F'\t' -v crates="$CRATES" -v ratios="$RATIOS" -v row="$ROW" '
                 if (((k, c[j]) in ir) && ir[k, c[j]] > 0 && ((k, c[1]) in ir))
                     printf " | %.2f", ir[k, c[1]] / ir[k, c[j]]
                 else printf " | -"
+            }
+            if (ratios) {
+                best = ""
+                for (j = 1; j <= np; j++)
+                    if (((k, pe[j]) in ir) && ir[k, pe[j]] > 0 && (best == "" || ir[k, pe[j]] < ir[k, best])) best = pe[j]
+                if (best != "" && ((k, c[1]) in ir)) printf " | %s | %.2f", best, ir[k, c[1]] / ir[k, best]
+                else printf " | - | -"
             }
             printf " |\n"
         }
