@@ -69,14 +69,7 @@ impl Core {
             if !registers && builder.code_value() != Code::FETCH {
                 k.payload(&[]);
             }
-            let n = k.encoded_len_with_token(tok.len());
-            let at = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull)?;
-            let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
-            if let Err(e) = k.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
-                self.arena.used = at;
-                return Err(RequestError::Encode(e));
-            }
-            (offset, len) = (at, n as u32);
+            (offset, len) = self.store_request(p, &k, tok)?;
         }
         if let Err(e) = self.queue(p, &b, kind == XKind::Request) {
             if keep {
@@ -113,13 +106,7 @@ impl Core {
         registers: bool,
     ) -> Result<RequestHandle, RequestError> {
         let tok = token.get(..usize::from(token_len)).unwrap_or(&[]);
-        let n = b.encoded_len_with_token(tok.len());
-        let at = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull)?;
-        let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
-        if let Err(e) = b.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
-            self.arena.used = at;
-            return Err(RequestError::Encode(e));
-        }
+        let (at, n) = self.store_request(p, b, tok)?;
         let slot = p.exchanges.get_mut(i).ok_or(RequestError::ExchangesFull)?;
         *slot = ExchangeSlot {
             state: XState::Held,
@@ -130,10 +117,28 @@ impl Core {
             observe: u8::from(registers),
             due: now.saturating_add(self.config.response_timeout),
             offset: at,
-            len: n as u32,
+            len: n,
             transfer: super::transfer::NO_TRANSFER,
         };
         Ok(RequestHandle { slot: i as u32, generation: slot.generation })
+    }
+
+    /// Writes `b` with token `tok` (UDP form, CON, message id 0) at the end of the exchange
+    /// store; returns its offset and length.
+    fn store_request<const N: usize>(
+        &mut self,
+        p: &mut Parts<'_>,
+        b: &MessageBuilder<'_, N>,
+        tok: &[u8],
+    ) -> Result<(u32, u32), RequestError> {
+        let n = b.encoded_len_with_token(tok.len());
+        let at = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull)?;
+        let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
+        if let Err(e) = b.encode_as(MessageType::Confirmable, MessageId(0), tok, out) {
+            self.arena.used = at;
+            return Err(RequestError::Encode(e));
+        }
+        Ok((at, n as u32))
     }
 
     /// The peer's CSM is in: each held request goes whole if it now fits the peer's
