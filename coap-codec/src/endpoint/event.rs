@@ -173,7 +173,8 @@ pub enum TransferError {
     /// after one restart from block 0.
     #[error("the representation changed during the block-wise transfer twice (RFC 7959 §2.4)")]
     EtagChanged,
-    /// The body does not fit in the body store ([`Table::Body`]) or the transfer table.
+    /// The body does not fit in the body store ([`Table::Body`]) or the transfer table (for a
+    /// session's request held until the peer's CSM: or in the exchange or transmit store).
     #[error("the body does not fit in the body store")]
     BodyTooLarge,
     /// The server answered a later block with this (non-2.xx) code.
@@ -192,6 +193,20 @@ pub enum TransferError {
     /// blocks, a plain request ends in [`Event::RequestReset`]).
     #[error("the server rejected a block request")]
     Reset,
+    /// Sessions only (RFC 8323): a request made before the peer's CSM arrived, larger than the
+    /// base Max-Message-Size 1152 and so held, turned out larger than the Max-Message-Size the
+    /// CSM announced and could not go in blocks (the peer, or this session, has no
+    /// Block-Wise-Transfer, or the request has no payload or is an Observe registration): RFC
+    /// 8323 §5.3.1, §6. The request is over. `required` is its frame's size, `max` the peer's
+    /// limit, as in [`RequestError::TooLarge`], which the same request made after the CSM
+    /// gets at once.
+    #[error("message of {required} bytes exceeds the peer's Max-Message-Size {max} (RFC 8323 §5.3.1)")]
+    TooLarge {
+        /// The frame's size in bytes.
+        required: usize,
+        /// The peer's Max-Message-Size.
+        max: u32,
+    },
 }
 
 /// Which bounded table or store refused something.

@@ -58,8 +58,35 @@ impl Core {
         (token, token_len): ([u8; 8], u8),
         b: &MessageBuilder<'_, N>,
     ) -> Result<RequestHandle, RequestError> {
-        let t = Self::free_transfer_slot(p).ok_or(RequestError::TransfersFull)?;
         let tok = token.get(..usize::from(token_len)).unwrap_or(&[]);
+        let t = self.upload_slot(p, i, b.encoded_len_with_token(tok.len()))?;
+        let region = p.transfers.get(t).map_or(0..0, |x| x.offset as usize..(x.offset + x.len) as usize);
+        if let Some(Err(e)) =
+            p.body.get_mut(region).map(|out| b.encode_as(MessageType::Confirmable, MessageId(0), tok, out))
+        {
+            self.free_transfer(p, t);
+            return Err(RequestError::Encode(e));
+        }
+        self.upload_start(p, now, i, (token, token_len), t, false)
+    }
+
+    /// A request held until the peer's CSM (exchange `i`, kept whole in the exchange store)
+    /// goes in Block1 blocks: moved to the body store, then as [`request_upload`](Self::request_upload).
+    pub(crate) fn upload_held(&mut self, p: &mut Parts<'_>, now: Instant, i: usize) -> Result<(), RequestError> {
+        let e = p.exchanges.get(i).copied().ok_or(RequestError::UnknownRequest)?;
+        let t = self.upload_slot(p, i, e.len as usize)?;
+        let at = p.transfers.get(t).map_or(0, |x| x.offset as usize);
+        let (src, dst) = (e.offset as usize..(e.offset + e.len) as usize, at..at + e.len as usize);
+        if let (Some(s), Some(d)) = (p.store.get(src), p.body.get_mut(dst)) {
+            d.copy_from_slice(s);
+        }
+        self.free_registration(p, i);
+        self.upload_start(p, now, i, (e.token, e.token_len), t, true).map(|_| ())
+    }
+
+    /// A transfer slot for an upload on exchange `i` with a body region of `len` bytes.
+    fn upload_slot(&mut self, p: &mut Parts<'_>, i: usize, len: usize) -> Result<usize, RequestError> {
+        let t = Self::free_transfer_slot(p).ok_or(RequestError::TransfersFull)?;
         if let Some(x) = p.transfers.get_mut(t) {
             *x = TransferSlot {
                 role: Role::Upload,
@@ -68,28 +95,60 @@ impl Core {
                 ..TransferSlot::EMPTY
             };
         }
-        let len = b.encoded_len_with_token(tok.len());
         if !self.body_alloc(p, t, len) {
             self.free_transfer(p, t);
             return Err(RequestError::BodyTooLarge);
         }
+        Ok(t)
+    }
+
+    /// Upload `t` (the whole request in its region) starts on exchange `i`: the request less
+    /// its payload kept in the exchange store, a Request-Tag chosen, block 0 queued. `held`:
+    /// block 0 may wait for room in the transmit store (the application is not there to retry).
+    fn upload_start(
+        &mut self,
+        p: &mut Parts<'_>,
+        now: Instant,
+        i: usize,
+        (token, token_len): ([u8; 8], u8),
+        t: usize,
+        held: bool,
+    ) -> Result<RequestHandle, RequestError> {
+        let tok = token.get(..usize::from(token_len)).unwrap_or(&[]);
         let region = p.transfers.get(t).map_or(0..0, |x| x.offset as usize..(x.offset + x.len) as usize);
-        let encoded = match p.body.get_mut(region.clone()) {
-            Some(out) => b.encode_as(MessageType::Confirmable, MessageId(0), tok, out).map(|_| ()),
-            None => Ok(()),
-        };
         // The request without its payload, for the Block2 requests of a sliced answer (§3.3).
-        let kept = encoded.map_err(RequestError::Encode).and_then(|()| {
-            let (code, options, _) = p.body.get(region.clone()).and_then(stored).ok_or(RequestError::StoreFull)?;
-            let s = Splice { code, options, skip: &[], extra: Extra::new(), payload: &[] };
-            let n = s.encoded_len(tok.len());
-            let at = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull)?;
+        let (code, options, _) = match p.body.get(region).and_then(stored) {
+            Some(parts) => parts,
+            None => {
+                self.free_transfer(p, t);
+                return Err(RequestError::StoreFull);
+            }
+        };
+        // RFC 9175 §3.3: concurrent bodies to one resource are told apart by Request-Tag (the
+        // server keys reassemblies by cache key, Request-Tag included). The first upload goes
+        // untagged; each concurrent one gets a tag no other upload uses, unless the
+        // application tagged it.
+        let tagged = options.clone().any(|o| o.number == OptionNumber::REQUEST_TAG);
+        let concurrent = p.transfers.iter().enumerate().any(|(x, s)| x != t && s.role == Role::Upload);
+        let mut tag = 0;
+        while concurrent && !tagged && (tag == 0 || p.transfers.iter().any(|s| s.role == Role::Upload && s.key == tag))
+        {
+            tag = u32::from(self.rand.next_u64() as u16);
+        }
+        let s = Splice { code, options, skip: &[], extra: Extra::new(), payload: &[] };
+        let n = s.encoded_len(tok.len());
+        let kept = self.arena.alloc(p.store, n).ok_or(RequestError::StoreFull).and_then(|at| {
             let out = p.store.get_mut(at as usize..at as usize + n).ok_or(RequestError::StoreFull)?;
-            s.encode((MessageType::Confirmable, MessageId(0), tok), out).map_err(RequestError::Encode)?;
-            Ok((at, n as u32))
+            match s.encode((MessageType::Confirmable, MessageId(0), tok), out) {
+                Ok(_) => Ok(at),
+                Err(e) => {
+                    self.arena.used = at;
+                    Err(RequestError::Encode(e))
+                }
+            }
         });
-        let (offset, n) = match kept {
-            Ok(k) => k,
+        let offset = match kept {
+            Ok(at) => at,
             Err(e) => {
                 self.free_transfer(p, t);
                 return Err(e);
@@ -106,17 +165,26 @@ impl Core {
                 observe: 0,
                 due: now.saturating_add(self.config.response_timeout),
                 offset,
-                len: n,
+                len: n as u32,
                 transfer: t as u16,
             };
         }
+        let szx = self.our_szx();
         if let Some(x) = p.transfers.get_mut(t) {
-            (x.parent, x.parent_generation) = (i as u32, generation);
+            (x.parent, x.parent_generation, x.key) = (i as u32, generation, tag);
         }
         let max = self.peer_max;
-        if let Err(e) = self.send_upload_block(p, t, 0, self.our_szx()) {
-            self.free_exchange(p, i);
-            return Err(request_error(e, max));
+        match self.send_upload_block(p, t, 0, szx) {
+            Ok(()) => {}
+            Err(QueueError::Full) if held && self.tx.front().is_some() => {
+                if let Some(x) = p.transfers.get_mut(t) {
+                    (x.done, x.szx, x.stalled) = (0, szx, true);
+                }
+            }
+            Err(e) => {
+                self.free_exchange(p, i);
+                return Err(request_error(e, max));
+            }
         }
         Ok(RequestHandle { slot: i as u32, generation })
     }
@@ -131,22 +199,26 @@ impl Core {
             let (code, options, payload) = stored(whole).ok_or(QueueError::Full)?;
             let total = payload.len() as u64;
             let mut splice = Splice { code, options, skip: &UPLOAD_SKIP, extra: Extra::new(), payload: &[] };
-            // The largest Block1 value (3 bytes) and Size1, for the frame's size before the payload.
-            splice.extra.uint(OptionNumber::BLOCK1, 0xFF_FFFF);
-            if offset == 0 {
-                splice.extra.uint(OptionNumber::SIZE1, u32::try_from(total).unwrap_or(u32::MAX));
-            }
+            let extras = |splice: &mut Splice<'_>, block1: u32| {
+                splice.extra = Extra::new();
+                splice.extra.uint(OptionNumber::BLOCK1, block1);
+                if offset == 0 {
+                    // RFC 7959 §4: Size1 tells the server the whole size up front.
+                    splice.extra.uint(OptionNumber::SIZE1, u32::try_from(total).unwrap_or(u32::MAX));
+                }
+                if s.key != 0 {
+                    // RFC 9175 §3.3: every block of a tagged body carries its Request-Tag.
+                    splice.extra.bytes(OptionNumber::REQUEST_TAG, &(s.key as u16).to_be_bytes());
+                }
+            };
+            // The largest Block1 value (3 bytes), for the frame's size before the payload.
+            extras(&mut splice, 0xFF_FFFF);
             let overhead = self.frame_len(splice.body_len() + 1, e.token().len());
             let plan = self.plan(szx, offset, total, overhead);
             let (b, n) = plan.ok_or(QueueError::TooLarge(overhead + size(0) as usize))?;
             let start = usize::try_from(offset).map_err(|_| QueueError::Full)?;
             splice.payload = payload.get(start..start + n).ok_or(QueueError::Full)?;
-            splice.extra = Extra::new();
-            splice.extra.uint(OptionNumber::BLOCK1, b.to_uint());
-            if offset == 0 {
-                // RFC 7959 §4: Size1 tells the server the whole size up front.
-                splice.extra.uint(OptionNumber::SIZE1, u32::try_from(total).unwrap_or(u32::MAX));
-            }
+            extras(&mut splice, b.to_uint());
             if !b.more {
                 splice.skip = &LAST_SKIP;
             }
@@ -368,9 +440,48 @@ impl Core {
         }
         match self.request_block(p, now, t, b) {
             Ok(()) => Flow::Taken,
-            // No room in the transmit store now: fail rather than stall (the store holds a
-            // block request whenever it holds anything).
+            // No room in the transmit store now: the request waits for `poll_transmit` to drain
+            // it (backpressure, not failure).
+            Err(QueueError::Full) if self.tx.front().is_some() => {
+                if let Some(s) = p.transfers.get_mut(t) {
+                    (s.block, s.stalled) = (b.to_uint(), true);
+                }
+                Flow::Taken
+            }
+            // Larger than the peer's Max-Message-Size, or than the whole transmit store.
             Err(_) => self.transfer_failed(p, t, TransferError::BodyTooLarge),
+        }
+    }
+
+    /// Sends the block requests that waited for room in the transmit store (in slot order);
+    /// called by `poll_transmit`. One that can never fit (the store is empty and it still
+    /// does not) fails its transfer once there is room for the event.
+    pub(crate) fn resume_stalled(&mut self, p: &mut Parts<'_>, now: Instant) {
+        for t in 0..p.transfers.len() {
+            let Some(s) = p.transfers.get(t).copied().filter(|s| s.stalled) else { continue };
+            if let Some(x) = p.transfers.get_mut(t) {
+                x.stalled = false;
+            }
+            let sent = match s.role {
+                Role::Download => self.request_block(p, now, t, block_of(s.block)),
+                Role::Upload => self.send_upload_block(p, t, u64::from(s.done), s.szx).map(|()| {
+                    if let Some(e) = p.exchanges.get_mut(s.exchange as usize) {
+                        e.due = now.saturating_add(self.config.response_timeout);
+                    }
+                }),
+                _ => Ok(()),
+            };
+            match sent {
+                Ok(()) => {}
+                Err(QueueError::Full) if self.tx.front().is_some() || !self.event_room(p, 1, None) => {
+                    if let Some(x) = p.transfers.get_mut(t) {
+                        x.stalled = true;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.transfer_failed(p, t, TransferError::BodyTooLarge);
+                }
+            }
         }
     }
 
@@ -480,8 +591,16 @@ impl Core {
         if !self.event_room(p, 1, None) {
             return Flow::Blocked;
         }
-        if self.send_upload_block(p, t, offset, szx).is_err() {
-            return self.transfer_failed(p, t, TransferError::BodyTooLarge);
+        match self.send_upload_block(p, t, offset, szx) {
+            Ok(()) => {}
+            // Backpressure: the block waits for `poll_transmit` to make room.
+            Err(QueueError::Full) if self.tx.front().is_some() => {
+                if let Some(s) = p.transfers.get_mut(t) {
+                    (s.done, s.szx, s.stalled) = (u32::try_from(offset).unwrap_or(u32::MAX), szx, true);
+                }
+                return Flow::Taken;
+            }
+            Err(_) => return self.transfer_failed(p, t, TransferError::BodyTooLarge),
         }
         let x = p.transfers.get(t).map_or(usize::MAX, |s| s.exchange as usize);
         if let Some(e) = p.exchanges.get_mut(x) {

@@ -151,6 +151,7 @@ impl Core {
         if let Some(x) = p.transfers.get_mut(t) {
             x.done = need as u32;
         }
+        self.renew(p, t);
         if b1.more {
             // RFC 7959 §2.9.1 (RFC 8323 §6: a BERT block is acknowledged with its NUM).
             let reply = Block { num: b1.num, more: true, szx: b1.szx };
@@ -205,6 +206,8 @@ impl Core {
             return Some(self.answer(p, m, Code::BAD_OPTION, None));
         }
         let szx = want.szx.min(self.our_szx());
+        // Config::block_lifetime counts from the last block asked for.
+        self.renew(p, t);
         Some(match self.send_body_block(p, t, (offset, szx), m.token(), (NONE, None)) {
             Ok(()) => Flow::Taken,
             Err(_) => Flow::Blocked,
@@ -301,6 +304,7 @@ impl Core {
         if let Some(x) = p.transfers.get_mut(t) {
             (x.etag, x.etag_len, x.age) = (etag.etag, etag.etag_len, age);
         }
+        self.renew(p, t);
         Ok(t)
     }
 

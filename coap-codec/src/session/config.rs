@@ -105,6 +105,14 @@ pub struct Config {
     /// "a missing or invalid CSM" is a connection error (RFC 8323 §3.3). `None` waits forever.
     /// Default 30 s.
     pub csm_timeout: Option<Duration>,
+    /// How long a server keeps what a block-wise transfer left with it after its last use: a
+    /// body sliced into Block2 blocks for later block requests, a Block1 body being
+    /// reassembled (RFC 7959 §2.4, §2.5 leave the lifetime to the server). Renewed by every
+    /// block. Default 247 s, the endpoint's default (EXCHANGE_LIFETIME, RFC 7252 §4.8.2): on a
+    /// reliable transport no retransmission needs it, but a client that reads a body slowly
+    /// (or resumes an upload) gets the same grace over TCP as over UDP, and a client that went
+    /// away no longer pins the body store for the life of the connection.
+    pub block_lifetime: Duration,
 }
 
 impl Default for Config {
@@ -120,6 +128,7 @@ impl Default for Config {
             response_timeout: Duration::from_secs(93),
             ping_timeout: Duration::from_secs(30),
             csm_timeout: Some(Duration::from_secs(30)),
+            block_lifetime: Duration::from_secs(247),
         }
     }
 }

@@ -157,6 +157,8 @@ impl Core {
                 self.peer_block_wise |= block_wise_transfer;
                 self.peer_csm = true;
                 self.csm_deadline = None;
+                // RFC 8323 §5.3.1: requests held for the peer's limit go now.
+                self.release_held(p, self.last_now);
                 Ok(Flow::Taken)
             }
             Signal::Ping { custody } => Ok(self.on_ping(p, m.token(), custody)),

@@ -31,8 +31,16 @@
 //!   aborts ([`CloseReason::MissingCsm`]); Empty messages are ignored at any time (§3.4). A
 //!   peer that sends no CSM within [`Config::csm_timeout`] is aborted too.
 //! - **Before the peer's CSM** the [`Role::Initiator`] sends what is queued right after its
-//!   CSM (§3.3 allows it), checked against the base Max-Message-Size 1152 (§5.3.1); the
-//!   [`Role::Acceptor`] holds its own requests until the initiator's CSM arrives.
+//!   CSM (§3.3 allows it), within the base Max-Message-Size 1152 (§5.3.1); the
+//!   [`Role::Acceptor`] holds its own requests until the initiator's CSM arrives. A request
+//!   over 1152 bytes made before the peer's CSM is *held* (whole, in the exchange store: it
+//!   takes its exchange slot and store bytes, so [`RequestError::ExchangesFull`] and
+//!   [`RequestError::StoreFull`] bound it) until the CSM arrives; then it goes whole if the
+//!   peer's Max-Message-Size takes it, in Block1 blocks if both sides announced
+//!   Block-Wise-Transfer, else it ends in [`Event::TransferFailed`] with
+//!   [`TransferError::TooLarge`](crate::endpoint::TransferError::TooLarge) (what
+//!   [`RequestError::TooLarge`] says at once after the CSM). A held request times out like a
+//!   sent one; if the session closes first, it goes with every other handle (no event).
 //! - **No message ids, no retransmission, no deduplication** (§3.3: the transport does it);
 //!   responses are matched by token. [`Message::message_type`](crate::wire::Message::message_type)
 //!   and [`Message::message_id`](crate::wire::Message::message_id) of a received message carry
@@ -57,7 +65,13 @@
 //!   else SZX 6 or less. Bounded by the storage's transfer table and body store
 //!   ([`RequestError::TransfersFull`], [`RequestError::BodyTooLarge`],
 //!   [`Event::TransferFailed`]). No retransmission is needed: the stream delivers every block
-//!   once and in order.
+//!   once and in order. Concurrent uploads carry distinct Request-Tags (RFC 9175 §3.3): the
+//!   first goes untagged, each one started while another runs gets a fresh 2-byte tag; the
+//!   server keeps bodies apart by cache key, Request-Tag included. A block request that finds
+//!   the transmit store full waits until `poll_transmit` makes room (backpressure, not
+//!   failure). Bodies the server keeps for Block2 blocks, and reassemblies in progress,
+//!   expire [`Config::block_lifetime`] after their last block (default 247 s, as the
+//!   endpoint's EXCHANGE_LIFETIME).
 //! - **Signals** (§5): Ping is answered by Pong with its token, with Custody (§5.4.1) once the
 //!   requests received before it are answered; unknown elective signal options
 //!   are ignored, an unknown critical one aborts (§5.2, Bad-CSM-Option for a CSM, §5.6);
@@ -69,7 +83,10 @@
 //! - **Observe** (RFC 7641 as updated by §7): notifications carry counting Observe values, but
 //!   a received value is ignored (§7.1): the stream keeps them in order. Cancelling an
 //!   observation deregisters it with a GET with Observe 1 (§7.4). When the connection ends,
-//!   observers and observations end with it (§7.4) without events.
+//!   observers and observations end with it (§7.4) without events. A non-2.xx notification
+//!   ends the observation (RFC 7641 §4.2); one over the peer's Max-Message-Size goes with its
+//!   payload (a diagnostic, RFC 7252 §5.5.2) cut to fit, so that the client still learns
+//!   that the observation is over (see [`notify`](Session::notify)).
 //!
 //! Every handle is void once the session is closed ([`close_reason`](Session::close_reason));
 //! events queued before stay valid. Commands that open something new then fail with
@@ -212,8 +229,8 @@ impl<S: Storage> Session<S> {
     }
 
     /// Fires every deadline at or before `now`: response and Pong timeouts
-    /// ([`Event::RequestTimedOut`]) and the wait for the peer's CSM. Early or repeated calls
-    /// are harmless.
+    /// ([`Event::RequestTimedOut`]), the wait for the peer's CSM, and the lifetime of kept
+    /// bodies ([`Config::block_lifetime`], no event). Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.core.last_now = self.core.last_now.max(now);
         let mut p = self.storage.parts();
@@ -278,9 +295,10 @@ impl<S: Storage> Session<S> {
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due: the earliest response or Pong
-    /// deadline, or the end of the wait for the peer's CSM.
+    /// deadline, the end of the wait for the peer's CSM, or the end of a kept body's or
+    /// reassembly's [`Config::block_lifetime`].
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.core.poll_timeout(self.storage.exchanges())
+        self.core.poll_timeout(self.storage.exchanges(), self.storage.transfers())
     }
 
     /// The transport closed (EOF, reset, WebSocket close): the session is over; nothing more
@@ -307,23 +325,40 @@ impl<S: Storage> Session<S> {
     /// [`RequestError::StoreFull`] (the transmit store, or the store for kept requests; retry
     /// after `poll_transmit`, though a frame larger than the transmit store never fits);
     /// [`RequestError::TooLarge`] when the frame exceeds the peer's Max-Message-Size and cannot
-    /// go block-wise (RFC 8323 §5.3.1, §6); [`RequestError::TransfersFull`] and
+    /// go block-wise (RFC 8323 §5.3.1, §6; before the peer's CSM such a request is held
+    /// instead, see the [module docs](self)); [`RequestError::TransfersFull`] and
     /// [`RequestError::BodyTooLarge`] when it would go block-wise but the transfer table or body
     /// store has no room (RFC 7959 §2.5).
     ///
     /// ```
-    /// use coap_codec::endpoint::{RequestError, RequestOptions};
-    /// use coap_codec::session::Session;
+    /// use coap_codec::endpoint::{Event, RequestError, RequestOptions, TransferError};
+    /// use coap_codec::session::{Config, Limits, Session, VecStorage};
     /// use coap_codec::time::Instant;
     /// use coap_codec::wire::{Code, EncodeError, MessageBuilder, MessageId, MessageType};
-    /// // Block-wise transfers are off by default (`Config::block_wise_transfer`).
-    /// let mut s: Session = Session::new(Default::default(), Default::default());
+    /// use coap_codec::wire::{signal::Signal, tcp};
+    /// // Block-wise transfers are off by default (`Config::block_wise_transfer`). A held
+    /// // request waits in the request store: 8 KiB here.
+    /// let mut s = Session::new(Config::default(), VecStorage::new(&Limits::default()));
     /// let mut put = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
     /// let big = [0u8; 2000];
     /// put.path("fw")?.payload(&big);
-    /// // Until the peer's CSM says more, it accepts 1152 bytes (RFC 8323 §5.3.1).
+    /// // Until the peer's CSM says more, it accepts 1152 bytes (RFC 8323 §5.3.1): the request
+    /// // is held for the CSM.
+    /// let held = s.request(Instant::ZERO, &put, RequestOptions::default()).unwrap();
+    /// // The peer's CSM announces 1500 bytes and no Block-Wise-Transfer.
+    /// let csm = Signal::Csm { max_message_size: 1500, block_wise_transfer: false }.builder()?;
+    /// let mut frame = [0u8; 16];
+    /// let n = tcp::encode(&csm, &mut frame)?;
+    /// s.handle_input(Instant::ZERO, &frame[..n]).unwrap();
+    /// match s.poll_event() {
+    ///     Some(Event::TransferFailed { request, reason: TransferError::TooLarge { required: 2012, max: 1500 }, .. }) => {
+    ///         assert_eq!(request, held)
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// // After the CSM, the same request is refused at once.
     /// let e = s.request(Instant::ZERO, &put, RequestOptions::default()).unwrap_err();
-    /// assert_eq!(e, RequestError::TooLarge { required: 2012, max: 1152 });
+    /// assert_eq!(e, RequestError::TooLarge { required: 2012, max: 1500 });
     /// # Ok::<(), EncodeError>(())
     /// ```
     pub fn request<const N: usize>(
@@ -431,8 +466,13 @@ impl<S: Storage> Session<S> {
 
     /// Sends a notification to an observer (RFC 7641 §4.2); the session adds Observe and the
     /// token. `confirmable` has no meaning on a reliable transport (RFC 8323 §7.2): every
-    /// notification is delivered by the transport. A non-2.xx notification ends the
-    /// observation.
+    /// notification is delivered by the transport. A 2.xx notification over the peer's
+    /// Max-Message-Size goes in Block2 blocks when both sides do block-wise (RFC 7959 §3.4). A
+    /// non-2.xx notification ends the observation (RFC 7641 §4.2) and carries no Observe; one
+    /// over the peer's Max-Message-Size goes with its payload cut to fit (at a UTF-8 boundary
+    /// when it is text), so that the client still learns that the observation is over. Only
+    /// when its options alone do not fit is it refused ([`RespondError::Encode`]), and the
+    /// observer then stays.
     ///
     /// # Errors
     /// [`RespondError::UnknownObserver`], [`RespondError::NotAResponse`],

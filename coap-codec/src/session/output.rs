@@ -7,6 +7,7 @@ use core::time::Duration;
 use super::bytes::Fifo;
 use super::core::{Core, Phase};
 use super::storage::{ExchangeSlot, Parts};
+use super::transfer::TransferSlot;
 use super::{CloseReason, Role};
 use crate::endpoint::{BufferTooSmall, RequestError, Transmit};
 use crate::time::Instant;
@@ -42,6 +43,8 @@ impl Core {
         }
         if self.phase != Phase::Closed {
             self.flush_pongs(p);
+            self.release_held(p, now);
+            self.resume_stalled(p, now);
         }
         if self.config.role == Role::Acceptor && !self.peer_csm && self.phase == Phase::Open {
             // RFC 8323 §3.3 lets the initiator send after its CSM without waiting; the
@@ -68,15 +71,16 @@ impl Core {
             return;
         }
         self.expire(p, now);
+        self.expire_transfers(p, now);
     }
 
     /// The earliest deadline.
-    pub(crate) fn poll_timeout(&self, x: &[ExchangeSlot]) -> Option<Instant> {
+    pub(crate) fn poll_timeout(&self, x: &[ExchangeSlot], t: &[TransferSlot]) -> Option<Instant> {
         if self.phase == Phase::Closed {
             return None;
         }
         let csm = if self.peer_csm { None } else { self.csm_deadline };
-        [Self::next_expiry(x), csm].into_iter().flatten().min()
+        [Self::next_expiry(x), csm, Self::transfer_expiry(t)].into_iter().flatten().min()
     }
 
     /// Queues Release after what is already queued (RFC 8323 §5.5: messages in flight are

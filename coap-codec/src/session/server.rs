@@ -155,6 +155,22 @@ impl Core {
         let mut b = builder.clone();
         b.token(ob.token()).map_err(RespondError::Encode)?;
         if code.class() != 2 {
+            // RFC 7641 §4.2: a non-2.xx notification ends the observation. One over the
+            // peer's Max-Message-Size goes with its payload cut to fit rather than not at all
+            // (our choice: the client must learn that the observation is over, and our own
+            // client fetches no blocks of an error, RFC 7959 §2.4 downloads 2.xx bodies; an
+            // error's payload is a diagnostic, RFC 7252 §5.5.2). Cut at a UTF-8 boundary.
+            let frame = self.frame_len(b.body_len(), ob.token().len());
+            let payload = builder.payload_bytes();
+            if let Some(over) = frame.checked_sub(self.peer_max as usize).filter(|&o| o > 0 && !payload.is_empty()) {
+                let mut keep = payload.len().saturating_sub(over);
+                if let Ok(text) = core::str::from_utf8(payload) {
+                    while !text.is_char_boundary(keep) {
+                        keep -= 1;
+                    }
+                }
+                b.payload(payload.get(..keep).unwrap_or(&[]));
+            }
             self.queue(p, &b, true).map_err(queue_error)?;
             Self::free_observer(p, oi);
             return Ok(());

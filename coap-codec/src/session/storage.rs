@@ -36,6 +36,10 @@ pub struct ExchangeSlot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum XState {
     Free,
+    /// A request over the base Max-Message-Size, queued before the peer's CSM: kept whole
+    /// (UDP form) in the exchange store until the CSM says whether it goes whole, in blocks,
+    /// or not at all (RFC 8323 §5.3.1); times out at `due` like a sent one.
+    Held,
     /// Sent (or queued); waiting for the response or Pong until `due`.
     Awaiting,
     /// An established observation: notifications until deregistered (no timeout).

@@ -10,13 +10,17 @@
 //! | `Body` | server | the whole response, sliced into Block2 blocks on request | last block served, or evicted |
 //!
 //! Simpler than the endpoint's table: the transport delivers every message once and in order
-//! (RFC 8323 §3.3), so there is no retransmission, no duplicate and no expiry timer; a kept
-//! body goes when its last block is served, or first when room is needed.
+//! (RFC 8323 §3.3), so there is no retransmission and no duplicate. A kept body goes when its
+//! last block is served, when [`Config::block_lifetime`](super::Config::block_lifetime) passes
+//! without a block asked for (a reassembly likewise without a block arriving), or first when
+//! room is needed. A client transfer whose next block request finds the transmit store full
+//! is *stalled*: it waits, and `poll_transmit` sends the request once the store has room.
 
 use super::bytes::Fifo;
 use super::core::{Core, QueueError};
 use super::storage::Parts;
 use crate::blockwise::{size, Splice};
+use crate::time::Instant;
 use crate::wire::{Block, Code};
 
 /// No transfer (in `u16` links).
@@ -70,6 +74,11 @@ pub struct TransferSlot {
     pub(crate) observe: u32,
     /// Server `Body`: when it was kept (the oldest goes first when room is needed).
     pub(crate) age: u64,
+    /// Server `Body` and `Reassembly`: when it is dropped (renewed by every block).
+    pub(crate) expires: Instant,
+    /// Client: the next block request waits for room in the transmit store (download: Block2
+    /// value `block`; upload: the block at offset `done` in SZX `szx` at most).
+    pub(crate) stalled: bool,
     /// An event shows the body: it stays until `poll_event` moves past it.
     pub(crate) pinned: bool,
 }
@@ -115,6 +124,8 @@ impl TransferSlot {
         outcome: Outcome::Response,
         observe: 0,
         age: 0,
+        expires: Instant::ZERO,
+        stalled: false,
         pinned: false,
     };
 
@@ -309,12 +320,41 @@ impl Core {
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| t.role == Role::Body && !t.pinned)
-                .min_by_key(|(_, t)| t.age)
+                .min_by_key(|(_, t)| (t.expires, t.age))
                 .map(|(i, _)| i);
             match victim {
                 Some(v) => self.free_transfer(p, v),
                 None => return false,
             }
+        }
+    }
+
+    /// Whether transfer slot `s` is server state that expires (not while an event shows it).
+    fn expiring(s: &TransferSlot) -> bool {
+        matches!(s.role, Role::Body | Role::Reassembly) && !s.pinned
+    }
+
+    /// Drops kept bodies and reassemblies whose [`Config::block_lifetime`](super::Config::block_lifetime)
+    /// is over (RFC 7959 §2.4, §2.5: soft state; a later block request reaches the application
+    /// again, a later Block1 block gets 4.08).
+    pub(crate) fn expire_transfers(&mut self, p: &mut Parts<'_>, now: Instant) {
+        for t in 0..p.transfers.len() {
+            if p.transfers.get(t).is_some_and(|s| Self::expiring(s) && s.expires <= now) {
+                self.free_transfer(p, t);
+            }
+        }
+    }
+
+    /// When the next kept body or reassembly expires.
+    pub(crate) fn transfer_expiry(transfers: &[TransferSlot]) -> Option<Instant> {
+        transfers.iter().filter(|s| Self::expiring(s)).map(|s| s.expires).min()
+    }
+
+    /// Renews transfer `t`'s lifetime from the latest time seen.
+    pub(crate) fn renew(&self, p: &mut Parts<'_>, t: usize) {
+        let expires = self.last_now.saturating_add(self.config.block_lifetime);
+        if let Some(s) = p.transfers.get_mut(t) {
+            s.expires = expires;
         }
     }
 

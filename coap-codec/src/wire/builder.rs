@@ -249,6 +249,10 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         self.payload.len()
     }
 
+    pub(crate) fn payload_bytes(&self) -> &'a [u8] {
+        self.payload
+    }
+
     pub(crate) fn token_bytes(&self) -> &'a [u8] {
         self.token
     }
