@@ -79,7 +79,7 @@ fn client_puts_5_kib_to_large_update_and_gets_it_back() {
     assert_eq!(continues, 79, "{out}");
     // The resource saw one PUT with the whole body.
     assert!(s.logged("CON PUT /large-update -> 2.04 Changed"), "{}", s.log());
-    assert_eq!(s.log().matches("PUT /large-update").count(), 1, "{}", s.log());
+    assert_eq!(s.count_logged("PUT /large-update"), 1, "{}", s.log());
 
     let back = TempFile::new("back", b"");
     let out = ours_ok(&["-v", "-o", back.path(), &uri]);
@@ -158,7 +158,7 @@ fn client_posts_large_post_with_blocks_both_ways() {
     let down = blocks(&frames, OptionNumber::BLOCK2);
     let expected: Vec<Block> = (0..30).map(|num| Block { num, more: num < 29, szx: 2 }).collect();
     assert_eq!(down, expected);
-    assert_eq!(s.log().matches("POST /large-post").count(), 1, "one request for the application: {}", s.log());
+    assert_eq!(s.count_logged("POST /large-post"), 1, "one request for the application: {}", s.log());
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn block1_blocks_get_2_31_continue_and_the_last_the_answer() {
     assert_eq!((m.code(), block1(&m)), (Code::CHANGED, Some(Block { num: 2, more: false, szx: 2 })));
     let m = p.exchange(Code::GET, b"g", "large-update", &[(OptionNumber::BLOCK2, b(0, false, 6))], &[]);
     assert_eq!(m.payload(), &body[..], "the three blocks, reassembled");
-    assert_eq!(s.log().matches("PUT /large-update").count(), 1, "one request for the application");
+    assert_eq!(s.count_logged("PUT /large-update"), 1, "one request for the application");
 }
 
 #[test]

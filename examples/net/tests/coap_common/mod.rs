@@ -70,6 +70,19 @@ impl OurServer {
         self.process.lines().join("\n")
     }
 
+    /// How many lines contain `needle`, once one does (or after 5 s): the log is read from a
+    /// pipe by another thread, so a line written before the answer may not be here yet.
+    pub(crate) fn count_logged(&self, needle: &str) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let n = self.process.lines().iter().filter(|l| l.contains(needle)).count();
+            if n > 0 || Instant::now() >= deadline {
+                return n;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether a line ending in `suffix` shows up within 5 s.
     pub(crate) fn logged(&self, suffix: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(5);
