@@ -243,10 +243,19 @@ fn fig3_early_negotiation_the_client_asks_for_64_byte_blocks() {
 #[test]
 fn fig4_late_negotiation_the_client_continues_in_smaller_blocks() {
     // Figure 4: block 0 in 128 bytes, then the client asks for 64-byte blocks from NUM 2 on.
+    // Our client asks for 64 from the first request on (early negotiation, RFC 7959 §2.4; see
+    // `early_negotiation_*` below), so the first request reaches this server without its Block2,
+    // as if the server ignored it: the client still follows from the offset block 0 reached.
     let (mut c, mut s) = (ep(1, Some(2)), ep(2, Some(3)));
     let whole = body(300);
     c.request(ms(0), 2, &get("status"), RequestOptions::default()).unwrap();
-    let (cev, _, trace) = pump(&mut c, &mut s, ms(0), &mut |_, _| (Code::CONTENT, whole.clone()));
+    let first = sent(&mut c, ms(0)).remove(0);
+    assert_eq!(flow(&[(1, first.clone())]), ["C> CON 0.01 b1=- b2=0/0/64 len=0"]);
+    let first = without(&first, OptionNumber::BLOCK2);
+    s.handle_input(ms(0), 1, &first).unwrap();
+    let mut trace = vec![(1, first)];
+    let (cev, _, rest) = pump(&mut c, &mut s, ms(0), &mut |_, _| (Code::CONTENT, whole.clone()));
+    trace.extend(rest);
     assert_eq!(
         flow(&trace),
         [
@@ -261,6 +270,19 @@ fn fig4_late_negotiation_the_client_continues_in_smaller_blocks() {
         ]
     );
     assert!(matches!(&cev[..], [Ev::Response { payload, .. }] if *payload == whole));
+}
+
+/// `d` without its `number` options (a datagram as a server that ignores them would see it).
+fn without(d: &[u8], number: OptionNumber) -> Vec<u8> {
+    let m = msg(d);
+    let mut b = MessageBuilder::<16>::new(m.message_type(), m.code(), m.message_id());
+    b.token(m.token()).unwrap().payload(m.payload());
+    for o in m.options().filter(|o| o.number != number) {
+        b.option(o.number, o.value).unwrap();
+    }
+    let mut out = vec![0u8; b.encoded_len()];
+    b.encode(&mut out).unwrap();
+    out
 }
 
 #[test]
@@ -357,7 +379,8 @@ fn fig9_the_server_asks_for_smaller_blocks_and_the_client_follows() {
 #[test]
 fn fig10_post_in_blocks_answered_in_blocks() {
     // Figure 10: a block-wise POST whose answer is block-wise too; the later requests carry
-    // Block2 only.
+    // Block2 only. Our client's 128-byte blocks go with the last Block1 block as its wish for
+    // the answer (early negotiation, RFC 7959 §3.3 Figure 11): the one line Figure 10 lacks.
     let (mut c, mut s) = (ep(1, Some(3)), ep(2, Some(3)));
     let (request_body, answer) = (body(300), body(400));
     let mut post = MessageBuilder::<4>::new(MessageType::Confirmable, Code::POST, MessageId(0));
@@ -371,7 +394,7 @@ fn fig10_post_in_blocks_answered_in_blocks() {
             "<S ACK 2.31 b1=0/1/128 b2=- len=0",
             "C> CON 0.02 b1=1/1/128 b2=- len=128",
             "<S ACK 2.31 b1=1/1/128 b2=- len=0",
-            "C> CON 0.02 b1=2/0/128 b2=- len=44",
+            "C> CON 0.02 b1=2/0/128 b2=0/0/128 len=44",
             "<S ACK 2.04 b1=2/0/128 b2=0/1/128 len=128",
             "C> CON 0.02 b1=- b2=1/0/128 len=0",
             "<S ACK 2.04 b1=- b2=1/1/128 len=128",
@@ -1085,4 +1108,159 @@ fn a_request_sent_whole_goes_again_in_the_blocks_a_4_13_asks_for() {
     )
     .unwrap();
     assert!(matches!(&events(&mut c)[..], [Ev::Response { code: Code::REQUEST_ENTITY_TOO_LARGE, .. }]));
+}
+
+#[test]
+fn early_negotiation_a_small_block_size_asks_for_it_from_the_first_get_or_fetch() {
+    // A device that cannot take 1024-byte blocks (SZX 2: 64 bytes) asks for its size in the
+    // first request (RFC 7959 §2.4 early negotiation; ETSI TD_COAP_BLOCK_01): every block comes
+    // in 64 bytes, none in the server's 1024.
+    let (mut c, mut s) = (ep(1, Some(2)), ep(2, Some(6)));
+    let whole = body(300);
+    c.request(ms(0), 2, &get("large"), RequestOptions::default()).unwrap();
+    let (cev, sev, trace) = pump(&mut c, &mut s, ms(0), &mut |_, _| (Code::CONTENT, whole.clone()));
+    assert_eq!(
+        flow(&trace),
+        [
+            "C> CON 0.01 b1=- b2=0/0/64 len=0",
+            "<S ACK 2.05 b1=- b2=0/1/64 len=64",
+            "C> CON 0.01 b1=- b2=1/0/64 len=0",
+            "<S ACK 2.05 b1=- b2=1/1/64 len=64",
+            "C> CON 0.01 b1=- b2=2/0/64 len=0",
+            "<S ACK 2.05 b1=- b2=2/1/64 len=64",
+            "C> CON 0.01 b1=- b2=3/0/64 len=0",
+            "<S ACK 2.05 b1=- b2=3/1/64 len=64",
+            "C> CON 0.01 b1=- b2=4/0/64 len=0",
+            "<S ACK 2.05 b1=- b2=4/0/64 len=44",
+        ]
+    );
+    assert_eq!(sev.len(), 1, "the server application answered once");
+    let [Ev::Response { payload, options, .. }] = &cev[..] else { panic!("{cev:?}") };
+    assert_eq!(payload, &whole);
+    assert!(!has(options, OptionNumber::BLOCK2), "the whole response, Block2 removed");
+
+    // FETCH (RFC 8132 §2) likewise; an Observe registration too (the notifications then come
+    // in the registration's size, RFC 7959 §3.4, as in fig13).
+    let mut fetch = MessageBuilder::<4>::new(MessageType::Confirmable, Code::FETCH, MessageId(0));
+    fetch.path("large").unwrap().payload(b"q");
+    c.request(ms(1), 2, &fetch, RequestOptions::default()).unwrap();
+    let r = sent(&mut c, ms(1)).remove(0);
+    assert_eq!(notation(b2(&msg(&r))), "0/0/64");
+    let mut reg = get("obs");
+    reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+    c.request(ms(1), 3, &reg, RequestOptions::default()).unwrap();
+    let r = sent(&mut c, ms(1)).remove(0);
+    assert_eq!((notation(b2(&msg(&r))), msg(&r).option(OptionNumber::OBSERVE)), ("0/0/64".into(), Some(&[][..])));
+
+    // The application's own Block2 wins (here 32 bytes), and so does its Block1 (it drives the
+    // transfer: no Block2 added).
+    let mut own = get("large");
+    own.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx: 1 }.to_uint()).unwrap();
+    c.request(ms(2), 4, &own, RequestOptions::default()).unwrap();
+    assert_eq!(notation(b2(&msg(&sent(&mut c, ms(2)).remove(0)))), "0/0/32");
+    let mut driven = get("large");
+    driven.uint(OptionNumber::BLOCK1, Block { num: 0, more: false, szx: 2 }.to_uint()).unwrap();
+    c.request(ms(2), 5, &driven, RequestOptions::default()).unwrap();
+    assert_eq!(b2(&msg(&sent(&mut c, ms(2)).remove(0))), None);
+
+    // Other methods sent whole carry none (a PUT's answer is 2.04, RFC 7252 §5.8.3).
+    let mut put = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
+    put.path("x").unwrap().payload(b"small");
+    c.request(ms(3), 6, &put, RequestOptions::default()).unwrap();
+    assert_eq!(b2(&msg(&sent(&mut c, ms(3)).remove(0))), None);
+
+    // A builder with no room for one more option goes as built: late negotiation then
+    // (RFC 7959 §2.4), block 0 in the server's size and ours from the offset it reached on.
+    let mut full = MessageBuilder::<1>::new(MessageType::Confirmable, Code::GET, MessageId(0));
+    full.path("large").unwrap();
+    let (mut c, mut s) = (ep(1, Some(2)), ep(2, Some(3)));
+    c.request(ms(4), 2, &full, RequestOptions::default()).unwrap();
+    let (cev, _, trace) = pump(&mut c, &mut s, ms(4), &mut |_, _| (Code::CONTENT, whole.clone()));
+    let f = flow(&trace);
+    assert_eq!(
+        f[..3],
+        ["C> CON 0.01 b1=- b2=- len=0", "<S ACK 2.05 b1=- b2=0/1/128 len=128", "C> CON 0.01 b1=- b2=2/0/64 len=0"]
+    );
+    assert!(matches!(&cev[..], [Ev::Response { payload, .. }] if *payload == whole));
+}
+
+#[test]
+fn early_negotiation_with_1024_byte_blocks_adds_nothing() {
+    // SZX 6 (the default) is the largest block any server sends: the request goes exactly as
+    // the application built it, the body in the server's blocks.
+    let (mut c, mut s) = (ep(1, Some(6)), ep(2, Some(6)));
+    let whole = body(3000);
+    let b = get("large");
+    c.request(ms(0), 2, &b, RequestOptions::default()).unwrap();
+    let (cev, _, trace) = pump(&mut c, &mut s, ms(0), &mut |_, _| (Code::CONTENT, whole.clone()));
+    let first = msg(&trace[0].1);
+    assert_eq!(b2(&first), None);
+    assert_eq!(trace[0].1.len(), b.encoded_len() + first.token().len(), "not a byte more than built");
+    assert_eq!(flow(&trace)[1], "<S ACK 2.05 b1=- b2=0/1/1024 len=1024");
+    assert!(matches!(&cev[..], [Ev::Response { payload, .. }] if *payload == whole));
+    // An upload's last block carries no Block2 either (a 3000-byte POST: 1024 + 1024 + 952).
+    let mut post = MessageBuilder::<4>::new(MessageType::Confirmable, Code::POST, MessageId(0));
+    post.path("soap").unwrap().payload(&whole);
+    c.request(ms(1), 2, &post, RequestOptions::default()).unwrap();
+    let (cev, _, trace) = pump(&mut c, &mut s, ms(1), &mut |_, p| (Code::CHANGED, p.to_vec()));
+    let f = flow(&trace);
+    assert_eq!(f[4], "C> CON 0.02 b1=2/0/1024 b2=- len=952", "{f:?}");
+    assert_eq!(f[5], "<S ACK 2.04 b1=2/0/1024 b2=0/1/1024 len=1024", "{f:?}");
+    assert!(matches!(&cev[..], [Ev::Response { payload, .. }] if *payload == whole));
+}
+
+#[test]
+fn early_negotiation_of_the_answer_to_a_post_or_fetch_sent_in_blocks() {
+    // A POST of 300 bytes from a 64-byte device to a 1024-byte server: the last Block1 block
+    // carries Block2 0/0/64 (RFC 7959 §2.3, §3.3 Figure 11), so the answer comes in 64-byte
+    // blocks from block 0 on (late negotiation would have taken block 0 in 1024 bytes).
+    let (mut c, mut s) = (ep(1, Some(2)), ep(2, Some(6)));
+    let (request_body, answer_body) = (body(300), body(200));
+    let mut post = MessageBuilder::<4>::new(MessageType::Confirmable, Code::POST, MessageId(0));
+    post.path("soap").unwrap().payload(&request_body);
+    let h = c.request(ms(0), 2, &post, RequestOptions::default()).unwrap();
+    let (cev, sev, trace) = pump(&mut c, &mut s, ms(0), &mut |_, _| (Code::CHANGED, answer_body.clone()));
+    assert_eq!(
+        flow(&trace),
+        [
+            "C> CON 0.02 b1=0/1/64 b2=- len=64",
+            "<S ACK 2.31 b1=0/1/64 b2=- len=0",
+            "C> CON 0.02 b1=1/1/64 b2=- len=64",
+            "<S ACK 2.31 b1=1/1/64 b2=- len=0",
+            "C> CON 0.02 b1=2/1/64 b2=- len=64",
+            "<S ACK 2.31 b1=2/1/64 b2=- len=0",
+            "C> CON 0.02 b1=3/1/64 b2=- len=64",
+            "<S ACK 2.31 b1=3/1/64 b2=- len=0",
+            "C> CON 0.02 b1=4/0/64 b2=0/0/64 len=44",
+            "<S ACK 2.04 b1=4/0/64 b2=0/1/64 len=64",
+            "C> CON 0.02 b1=- b2=1/0/64 len=0",
+            "<S ACK 2.04 b1=- b2=1/1/64 len=64",
+            "C> CON 0.02 b1=- b2=2/0/64 len=0",
+            "<S ACK 2.04 b1=- b2=2/1/64 len=64",
+            "C> CON 0.02 b1=- b2=3/0/64 len=0",
+            "<S ACK 2.04 b1=- b2=3/0/64 len=8",
+        ]
+    );
+    // The server application saw one request, without the Block options the transfer used.
+    let [Ev::Request { payload, options, .. }] = &sev[..] else { panic!("{sev:?}") };
+    assert_eq!(payload, &request_body);
+    assert!(!has(options, OptionNumber::BLOCK1));
+    let [Ev::Response { request, code: Code::CHANGED, payload, .. }] = &cev[..] else { panic!("{cev:?}") };
+    assert_eq!((*request, payload), (h, &answer_body));
+
+    // A FETCH in blocks likewise (RFC 8132 §2: its answer is a representation).
+    let mut fetch = MessageBuilder::<4>::new(MessageType::Confirmable, Code::FETCH, MessageId(0));
+    fetch.path("q").unwrap().payload(&request_body[..100]);
+    c.request(ms(1), 2, &fetch, RequestOptions::default()).unwrap();
+    let (cev, _, trace) = pump(&mut c, &mut s, ms(1), &mut |_, _| (Code::CONTENT, answer_body.clone()));
+    let f = flow(&trace);
+    assert_eq!(f[2..4], ["C> CON 0.05 b1=1/0/64 b2=0/0/64 len=36", "<S ACK 2.05 b1=1/0/64 b2=0/1/64 len=64"]);
+    assert!(matches!(&cev[..], [Ev::Response { payload, .. }] if *payload == answer_body));
+
+    // A PUT's last block asks for nothing (its answer is 2.04, RFC 7252 §5.8.3): Figure 7 as is.
+    let mut put = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
+    put.path("x").unwrap().payload(&request_body);
+    c.request(ms(2), 2, &put, RequestOptions::default()).unwrap();
+    let (_, _, trace) = pump(&mut c, &mut s, ms(2), &mut |_, _| (Code::CHANGED, vec![]));
+    assert!(trace.iter().all(|(_, d)| b2(&msg(d)).is_none()), "{:?}", flow(&trace));
 }

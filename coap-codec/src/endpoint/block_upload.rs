@@ -4,7 +4,9 @@
 //! last, in the server's SZX if smaller (late negotiation). A 4.13 with a Block1 of a smaller
 //! SZX restarts in that size (§2.9.3), for a request sent whole as well; any other answer to a
 //! block is the final response. When that answer comes in Block2 blocks (§3.3), the same
-//! exchange goes on as a download.
+//! exchange goes on as a download; with a block size below 1024 bytes the last block of a POST
+//! or FETCH asks for the answer in that size (Block2 `0/0/SZX`, early negotiation, §3.3 Figure
+//! 11).
 
 use core::hash::Hash;
 
@@ -157,6 +159,16 @@ impl Core {
             Next::Upload(b) => {
                 if !b.more {
                     splice.skip = &LAST_SKIP;
+                    // RFC 7959 §2.3, §3.3: Block2 in the last Block1 request asks for the answer's
+                    // block size (early negotiation, Figure 11), unless the application chose one.
+                    // Only where the answer is a representation (POST, FETCH: RFC 7252 §5.8.2,
+                    // RFC 8132 §2); a PUT or PATCH gets 2.04 / 2.01, at most a diagnostic, so its
+                    // blocks stay as in Figures 7 and 9 (late negotiation covers a large answer).
+                    let chosen = splice.options.clone().any(|o| o.number == OptionNumber::BLOCK2);
+                    let answers = matches!(code, Code::POST | Code::FETCH);
+                    if let Some(szx) = self.block_szx().filter(|&szx| szx < 6 && answers && !chosen) {
+                        splice.extra.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx }.to_uint());
+                    }
                 }
                 splice.payload = slice(payload, b).ok_or(RequestError::StoreFull)?;
                 splice.extra.uint(OptionNumber::BLOCK1, b.to_uint());

@@ -7,7 +7,7 @@ use super::core::Core;
 use super::storage::{ExchangeSlot, Parts, XKind, XState};
 use super::{RequestError, RequestHandle, TransmissionParameters};
 use crate::time::Instant;
-use crate::wire::{encode_uint, Message, MessageBuilder, MessageType, MessageWriter, OptionNumber};
+use crate::wire::{encode_uint, Block, Code, Message, MessageBuilder, MessageType, MessageWriter, OptionNumber};
 
 /// How one request is sent.
 ///
@@ -54,6 +54,8 @@ impl Core {
                 return self.request_upload(p, now, to, builder, opts, szx);
             }
         }
+        let early = self.early_negotiation(builder, kind);
+        let builder = early.as_ref().unwrap_or(builder);
         let i = p.exchanges.iter().position(|e| e.state == XState::Free).ok_or(RequestError::ExchangesFull)?;
         let queued = p.exchanges.iter().filter(|e| e.state == XState::Queued && e.peer == Some(to)).count();
         if queued >= usize::from(self.config.nstart_queue) {
@@ -70,7 +72,7 @@ impl Core {
             return Err(RequestError::Encode(e));
         }
         // RFC 7641 §3.1: a GET or FETCH with Observe 0 registers.
-        let registers = matches!(builder.code_value(), crate::wire::Code::GET | crate::wire::Code::FETCH)
+        let registers = matches!(builder.code_value(), Code::GET | Code::FETCH)
             && builder.uint_value(OptionNumber::OBSERVE) == Some(0);
         let observe = u8::from(registers);
         let params = opts.params.unwrap_or(self.config.params);
@@ -102,6 +104,28 @@ impl Core {
             }
         }
         Ok(handle)
+    }
+
+    /// RFC 7959 §2.4 early negotiation: with a block size below 1024 bytes
+    /// ([`Config::block_szx`](super::Config::block_szx) under 6), a GET or FETCH without Block
+    /// options asks for `Block2 0/0/SZX` in its first request, so the answer comes in our size
+    /// from block 0 on (ETSI TD_COAP_BLOCK_01). `None`: the request goes as the application
+    /// built it (SZX 6 is every server's largest anyway; a builder without room for one more
+    /// option leaves the size to late negotiation, §2.4).
+    fn early_negotiation<'m, const N: usize>(
+        &self,
+        builder: &MessageBuilder<'m, N>,
+        kind: XKind,
+    ) -> Option<MessageBuilder<'m, N>> {
+        let szx = self.block_szx().filter(|&szx| szx < 6 && kind == XKind::Request)?;
+        let fetches = matches!(builder.code_value(), Code::GET | Code::FETCH);
+        let own = [OptionNumber::BLOCK1, OptionNumber::BLOCK2].into_iter().any(|o| builder.has_option(o));
+        if !fetches || own {
+            return None;
+        }
+        let mut early = builder.clone();
+        early.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx }.to_uint()).ok()?;
+        Some(early)
     }
 
     /// Outstanding interactions with `peer` (RFC 7252 §4.7).

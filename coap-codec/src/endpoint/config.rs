@@ -170,6 +170,10 @@ pub struct Config {
     /// fetches the rest of a response that carries Block2 with M set, and a server reassembles
     /// Block1 requests and answers in Block2 blocks; the application sees whole bodies. The
     /// bodies live in the storage's body store ([`Limits::body_bytes`](super::Limits::body_bytes)).
+    /// Below 6, a client asks for its size from the first block of an answer on (RFC 7959 §2.4
+    /// early negotiation: `Block2 0/0/SZX` in a GET or FETCH without Block options, and in the
+    /// last Block1 block of a POST or FETCH, §3.3); Block2 is critical (RFC 7252 §5.4.1), so a
+    /// server without block-wise support answers such a GET 4.02 Bad Option.
     pub block_szx: Option<u8>,
     /// How many times a client requests a block again, with a new message id, after its CON
     /// was given up (RFC 7252 §4.2), before the transfer ends in

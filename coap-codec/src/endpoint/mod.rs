@@ -44,7 +44,10 @@
 //!   Block2 with M set (§2.4; the server's block size or ours when smaller, one ETag throughout,
 //!   a late or duplicated answer never advancing the transfer, a block whose CON was given up
 //!   asked for again [`Config::block_retries`] times); for an Observe notification it fetches
-//!   the rest with plain GETs on a fresh token (§3.4). A server reassembles Block1 requests
+//!   the rest with plain GETs on a fresh token (§3.4). With a block size below 1024 bytes a
+//!   client asks for it up front (early negotiation, §2.4): `Block2 0/0/SZX` in a GET or FETCH
+//!   without Block options, and in the last Block1 block of a POST or FETCH (§3.3), so answers
+//!   come in its size from block 0 on (at SZX 6 the request goes exactly as built). A server reassembles Block1 requests
 //!   (2.31 Continue, 4.08 for a missing block, 4.13 with Size1 for a body that does not fit),
 //!   keys them by (peer, request cache key with Request-Tag, RFC 9175 §3), and slices a larger
 //!   answer (or notification) into Block2 blocks with an ETag and Size2, keeping the body for

@@ -244,6 +244,11 @@ impl<'a, const N: usize> MessageBuilder<'a, N> {
         self.entries().iter().find(|e| e.number == number.0).and_then(|e| super::decode_uint(e.value.bytes()))
     }
 
+    /// Whether an option `number` is present (whatever its value).
+    pub(crate) fn has_option(&self, number: OptionNumber) -> bool {
+        self.entries().iter().any(|e| e.number == number.0)
+    }
+
     /// The payload's length (the endpoint slices long ones into blocks, RFC 7959).
     pub(crate) fn payload_len(&self) -> usize {
         self.payload.len()

@@ -394,7 +394,7 @@ fn bert_over(scheme: &str) {
     }
     assert_eq!(up.iter().map(|(_, len)| len).sum::<usize>(), body.len());
     // The resource saw one PUT with the whole body.
-    assert_eq!(s.count_logged("PUT /large-update", 1), 1, "{}", s.log());
+    assert_eq!(s.count_logged("PUT /large-update"), 1, "{}", s.log());
 
     let back = TempFile::new("bert-back", b"");
     let out = ours_ok(&["-v", "-o", back.path(), &uri]);

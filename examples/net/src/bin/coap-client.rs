@@ -22,8 +22,10 @@
 //! Over UDP, bodies larger than a block (`-b`, default 1024 bytes) go block-wise (RFC 7959): a
 //! request body from `-e` or `-f` in Block1 blocks, a response in Block2 blocks fetched by the
 //! endpoint, and an Observe notification larger than a block fetched whole (§3.4); what is
-//! printed is always the whole body. Over TCP and WebSockets `-b` means nothing (no RFC 8323 §6
-//! block-wise: a message must fit the peer's Max-Message-Size).
+//! printed is always the whole body. With `-b` below 1024 the endpoint asks for that size from
+//! the first block of an answer on (early negotiation, RFC 7959 §2.4). Over TCP and WebSockets
+//! `-b` means nothing: bodies go in BERT blocks when the server announces Block-Wise-Transfer
+//! (RFC 8323 §6), whole otherwise.
 //!
 //! The payload goes to stdout (followed by a newline; nothing for an empty payload), or with
 //! `-o FILE` to that file as it is (each notification's body after the last). With
@@ -46,7 +48,7 @@ use clap::{ArgAction, Parser};
 use coap_codec::endpoint::{Config, Limits, RequestError, RequestHandle, RequestOptions};
 use coap_codec::session::{self, Transport};
 use coap_codec::uri::{Scheme, Uri};
-use coap_codec::wire::{Block, Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
+use coap_codec::wire::{Code, ContentFormat, MessageBuilder, MessageId, MessageType, OptionNumber};
 use net::coap_driver::{hex, Driver, Event, MessageBuf, Trace};
 use net::coap_stream_driver::{StreamDriver, Trace as StreamTrace};
 
@@ -64,8 +66,9 @@ struct Args {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<String>,
     /// Block size of block-wise transfers over UDP (RFC 7959): 16, 32, 64, 128, 256, 512 or
-    /// 1024 bytes (default 1024), for the request body (Block1) and the response (Block2); a GET
-    /// or FETCH asks for it from the first block on (early negotiation, RFC 7959 §2.4).
+    /// 1024 bytes (default 1024), for the request body (Block1) and the response (Block2); below
+    /// 1024 the endpoint asks for it from the first block of the answer on (early negotiation,
+    /// RFC 7959 §2.4, §3.3: Block2 in a GET or FETCH, and in the last block of a POST or FETCH).
     #[arg(short = 'b', long = "block-size", value_name = "SIZE", value_parser = block_size)]
     block_size: Option<u8>,
     /// Write response bodies to FILE, nothing added, instead of stdout.
@@ -283,12 +286,6 @@ async fn run(args: &Args) -> Result<(), String> {
     }
     if args.observe.is_some() {
         b.uint(OptionNumber::OBSERVE, 0).map_err(encode)?;
-    }
-    if let (Some(szx), None, Code::GET | Code::FETCH) = (args.block_size, transport, args.method) {
-        // RFC 7959 §2.4 early negotiation, as libcoap's -b does: block 0 in our size. (The
-        // endpoint alone would take the server's first block in its size and switch to ours
-        // from the second on: late negotiation.)
-        b.uint(OptionNumber::BLOCK2, Block { num: 0, more: false, szx }.to_uint()).map_err(encode)?;
     }
     for o in &args.options {
         b.option(o.number, &o.value).map_err(encode)?;
