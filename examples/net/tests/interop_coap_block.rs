@@ -258,3 +258,26 @@ fn our_client_gets_puts_and_posts_large_bodies_on_aiocoap_server() {
     assert_eq!(down.len(), 18, "2200 bytes are 18 blocks of 128: {out}");
     assert!(down.iter().enumerate().all(|(i, b)| b.num == i as u32 && b.szx == 3), "{down:?}");
 }
+
+/// TD_COAP_BLOCK with Observe (RFC 7959 §3.4): libcoap's client observes `/obs-large` in
+/// 256-byte blocks; every notification it prints is the whole 1,472-byte body, fetched block by
+/// block, with increasing values.
+#[test]
+fn libcoap_client_observes_obs_large_in_256_byte_blocks() {
+    if libcoap_client_or_skip().is_none() {
+        return;
+    }
+    let s = OurServer::start(&["--obs-interval-ms", "400"]);
+    let log = || s.log();
+    let _guard = LogOnPanic("coap-server", &log);
+    let out = libcoap(&["-b", "256", "-s", "3", &s.uri("coap", "/obs-large")]);
+    let text = out.stdout_text();
+    // Each body starts with its `obs-large <n>` line; libcoap prints the bodies back to back.
+    let values: Vec<u64> =
+        text.split("obs-large ").filter_map(|rest| rest.split(' ').next().and_then(|n| n.parse().ok())).collect();
+    assert!(values.len() >= 3, "the response and at least 2 notifications: {out}");
+    assert!(values.windows(2).all(|w| w[0] < w[1]), "increasing: {values:?}\n{out}");
+    let bodies = text.matches("obs-large line 22 of 22").count();
+    assert_eq!(bodies, values.len(), "every body whole, to its last line: {out}");
+    assert!(text.len() >= values.len() * obs_large_body(0).len() - values.len(), "{out}");
+}
