@@ -1,23 +1,25 @@
-//! The CoAP session over a reliable transport (RFC 8323): a byte string read as operations on an
-//! initiator and an acceptor joined by two pipes: raw bytes into either side, delivery of what
-//! one wrote to the other in chunks (TCP) or messages (WebSocket, chosen by the first byte),
-//! requests (Observe too), responses, observe, notify, pings with and without Custody, cancel,
-//! deregister, release, abort, transport loss and time steps; block-wise transfers (RFC 7959
-//! over RFC 8323 §6, BERT when both announce it) with bodies up to 9 KB in requests, answers and
-//! notifications, and requests carrying fuzzed Block1/Block2 options. Nothing panics, no poll
-//! loops forever, `handle_input` never claims more than it was given, the tables and the body
-//! store stay bounded.
+//! The CoAP session over a reliable transport (RFC 8323), structure-aware (`arbitrary`): an
+//! initiator and an acceptor joined by two pipes (TCP byte streams cut anywhere, or WebSocket
+//! messages), their set-up (Max-Message-Size, Block-Wise-Transfer, block size up to BERT) and a
+//! sequence of operations: raw bytes into either side, delivery, requests (Observe too, bodies up
+//! to 9 KB, the application's own Block1/Block2 values), responses, observe, notify, pings with
+//! and without Custody, cancel, deregister, release, abort, transport loss and time steps.
+//! Checked after every operation: nothing panics, no poll loops forever, `handle_input` never
+//! claims more than it was given, the tables and the body store stay bounded, a closed session
+//! stays closed, and `fuzz::coap_watch::StreamWatch` holds for both (responses only with the
+//! tokens of received requests, Pongs only for received Pings).
 #![no_main]
 
 use coap_codec::endpoint::{Event, RequestHandle, RequestOptions, ResponseHandle};
 use coap_codec::session::{ArrayStorage, Config, Role, Session, Transport};
 use coap_codec::time::Instant;
 use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumber};
+use fuzz::coap_watch::StreamWatch;
+use fuzz::ops::coap_session::{Input, Op};
 use libfuzzer_sys::fuzz_target;
 
 type S = Session<ArrayStorage<4, 4, 2, 8, 256, 4096, 4096, 2, 8192>>;
 
-#[derive(Default)]
 struct Side {
     /// Frames written by the other side, not yet delivered.
     wire: Vec<Vec<u8>>,
@@ -26,12 +28,25 @@ struct Side {
     pending: Vec<ResponseHandle>,
     registrations: Vec<ResponseHandle>,
     requests: Vec<RequestHandle>,
+    watch: StreamWatch,
 }
+
+/// Bodies larger than a block and than 1152 bytes: a pattern.
+static BIG: [u8; 9000] = {
+    let mut b = [0u8; 9000];
+    let mut i = 0;
+    while i < 9000 {
+        b[i] = (i % 251) as u8;
+        i += 1;
+    }
+    b
+};
 
 fn drain(s: &mut S, now: Instant, to: &mut Side, me: &mut Side) {
     let mut buf = [0u8; 4096];
     let mut n = 0;
     while let Ok(Some(t)) = s.poll_transmit(now, &mut buf) {
+        me.watch.sent(&buf[..t.len]);
         to.wire.push(buf[..t.len].to_vec());
         n += 1;
         assert!(n < 64, "poll_transmit does not end");
@@ -58,54 +73,72 @@ fn drain(s: &mut S, now: Instant, to: &mut Side, me: &mut Side) {
     to.wire.truncate(32);
 }
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&mode, mut ops)) = data.split_first() else { return };
-    let transport = if mode & 1 == 0 { Transport::Tcp } else { Transport::WebSocket };
+/// Feeds `bytes` to session `s`; the watch hears what it used (all of it when the session
+/// closed on them: it may have acted on frames before the one that closed it).
+fn feed(s: &mut S, watch: &mut StreamWatch, now: Instant, bytes: &[u8]) -> Option<usize> {
+    match s.handle_input(now, bytes) {
+        Ok(used) => {
+            assert!(used <= bytes.len(), "handle_input claims more than it was given");
+            watch.used(&bytes[..used]);
+            Some(used)
+        }
+        Err(_) => {
+            watch.used(bytes);
+            None
+        }
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let setup = input.setup;
+    let transport = if setup.ws { Transport::WebSocket } else { Transport::Tcp };
     let config = |role, seed| Config {
         role,
         transport,
         seed,
-        max_message_size: 300 + u32::from(mode >> 5) * 600,
-        block_wise_transfer: mode & 2 != 0,
-        block_szx: (mode >> 2) & 7,
+        max_message_size: 300 + u32::from(setup.size % 8) * 600,
+        block_wise_transfer: setup.block_wise,
+        block_szx: setup.szx % 8,
         ..Config::default()
     };
-    // Bodies larger than a block (and than 1152 bytes): the input, repeated.
-    let big: Vec<u8> = data.iter().copied().cycle().take(9000).collect();
     let mut s =
         [S::new(config(Role::Initiator, 1), Default::default()), S::new(config(Role::Acceptor, 2), Default::default())];
-    let mut sides = [Side::default(), Side::default()];
+    let side = || Side {
+        wire: Vec::new(),
+        rx: Vec::new(),
+        pending: Vec::new(),
+        registrations: Vec::new(),
+        requests: Vec::new(),
+        watch: StreamWatch::new(setup.ws),
+    };
+    let mut sides = [side(), side()];
     let mut now = 0u64;
-    while let Some((&op, rest)) = ops.split_first() {
-        let (arg, rest) = rest.split_first().map_or((0, rest), |(a, r)| (*a, r));
-        ops = rest;
+    for op in input.ops.into_iter().take(256) {
         let t = Instant::from_millis(now);
-        let i = usize::from(arg & 1);
-        match op % 15 {
-            0 => {
-                let n = usize::from(arg >> 1).min(ops.len());
-                if let Ok(used) = s[i].handle_input(t, &ops[..n]) {
-                    assert!(used <= n);
-                }
-                ops = &ops[n..];
+        match op {
+            Op::Raw { to_acceptor, bytes } => {
+                let i = usize::from(to_acceptor);
+                let _ = feed(&mut s[i], &mut sides[i].watch, t, &bytes);
             }
-            1 | 2 => {
-                // Deliver to side i: a chunk of the byte stream (TCP) or one message (WebSocket).
+            Op::Deliver { to_acceptor, chunk } => {
+                let i = usize::from(to_acceptor);
                 let side = &mut sides[i];
                 if !side.wire.is_empty() {
                     if transport == Transport::Tcp {
                         let bytes = side.wire.concat();
-                        let k = usize::from(arg >> 1).max(1).min(bytes.len());
+                        let k = usize::from(chunk).max(1).min(bytes.len());
                         side.rx.extend_from_slice(&bytes[..k]);
                         side.wire = if k < bytes.len() { vec![bytes[k..].to_vec()] } else { Vec::new() };
-                        if let Ok(used) = s[i].handle_input(t, &side.rx) {
-                            assert!(used <= side.rx.len());
+                        let rx = std::mem::take(&mut side.rx);
+                        let used = feed(&mut s[i], &mut side.watch, t, &rx);
+                        side.rx = rx;
+                        if let Some(used) = used {
                             side.rx.drain(..used);
                         }
                         side.rx.truncate(4096);
                     } else {
                         let m = side.wire.remove(0);
-                        if let Ok(used) = s[i].handle_input(t, &m) {
+                        if let Some(used) = feed(&mut s[i], &mut side.watch, t, &m) {
                             assert!(used == 0 || used == m.len());
                             if used == 0 {
                                 side.wire.insert(0, m);
@@ -114,77 +147,83 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
-            3 => {
-                now += u64::from(arg) * 997;
-                s[i].handle_timeout(Instant::from_millis(now));
+            Op::Advance { to_acceptor, seconds } => {
+                now += u64::from(seconds) * 997;
+                s[usize::from(to_acceptor)].handle_timeout(Instant::from_millis(now));
             }
-            4 | 5 => {
-                let code = if arg & 2 == 0 { Code::GET } else { Code::POST };
+            Op::Request { from_acceptor, post, observe, body } => {
+                let i = usize::from(from_acceptor);
+                let code = if post { Code::POST } else { Code::GET };
                 let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, code, MessageId(0));
                 let _ = b.path("obs");
-                if op % 15 == 5 {
-                    let _ = b.uint(OptionNumber::OBSERVE, u32::from(arg >> 7));
+                if let Some(deregister) = observe {
+                    let _ = b.uint(OptionNumber::OBSERVE, u32::from(deregister));
                 }
-                b.payload(&big[..(usize::from(arg >> 2) * 150).min(big.len())]);
+                b.payload(&BIG[..(usize::from(body) * 35).min(BIG.len())]);
                 if let Ok(h) = s[i].request(t, &b, RequestOptions::default()) {
                     sides[i].requests.truncate(7);
                     sides[i].requests.push(h);
                 }
             }
-            6 => {
+            Op::BlockRequest { from_acceptor, block2, value, body } => {
+                // A request with the application's own Block option (any value, RFC 7959 §2.2).
+                let i = usize::from(from_acceptor);
+                let number = if block2 { OptionNumber::BLOCK2 } else { OptionNumber::BLOCK1 };
+                let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
+                let _ = b.path("obs");
+                let _ = b.uint(number, u32::from(value));
+                b.payload(&BIG[..usize::from(body) * 8]);
+                if let Ok(h) = s[i].request(t, &b, RequestOptions::default()) {
+                    sides[i].requests.truncate(7);
+                    sides[i].requests.push(h);
+                }
+            }
+            Op::Respond { acceptor, body } => {
+                let i = usize::from(acceptor);
                 if let Some(h) = sides[i].pending.pop() {
                     let mut b = MessageBuilder::<2>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0));
-                    b.payload(&big[..(usize::from(arg) * 40).min(big.len())]);
+                    b.payload(&BIG[..usize::from(body) * 35]);
                     let _ = s[i].respond(t, h, &b);
                 }
             }
-            7 => {
+            Op::Observe { acceptor } => {
+                let i = usize::from(acceptor);
                 if let Some(h) = sides[i].registrations.pop() {
                     let _ = s[i].observe(t, h, 1);
-                    let _ = s[i].respond(
-                        t,
-                        h,
-                        &MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0)),
-                    );
+                    let ok = MessageBuilder::<1>::new(MessageType::Acknowledgement, Code::CONTENT, MessageId(0));
+                    let _ = s[i].respond(t, h, &ok);
                 }
             }
-            8 => {
-                let code = if arg & 2 == 0 { Code::CONTENT } else { Code::NOT_FOUND };
+            Op::Notify { acceptor, error, body } => {
+                let i = usize::from(acceptor);
+                let code = if error { Code::NOT_FOUND } else { Code::CONTENT };
                 let observers: Vec<_> = s[i].observers(1).collect();
                 for o in observers {
                     let mut b = MessageBuilder::<1>::new(MessageType::Acknowledgement, code, MessageId(0));
-                    b.payload(&big[..(usize::from(arg >> 2) * 150).min(big.len())]);
+                    b.payload(&BIG[..usize::from(body) * 35]);
                     let _ = s[i].notify(t, o, &b, false);
                 }
             }
-            9 => drop(if arg & 2 == 0 { s[i].ping(t) } else { s[i].ping_with_custody(t) }),
-            10 => {
-                if let Some(&h) = sides[i].requests.get(usize::from(arg >> 2) % 8) {
-                    let _ = if arg & 2 == 0 { s[i].cancel(t, h) } else { s[i].deregister(t, h) };
+            Op::Ping { from_acceptor, custody } => {
+                let i = usize::from(from_acceptor);
+                let _ = if custody { s[i].ping_with_custody(t) } else { s[i].ping(t) };
+            }
+            Op::Cancel { from_acceptor, deregister, pick } => {
+                let i = usize::from(from_acceptor);
+                if let Some(&h) = sides[i].requests.get(usize::from(pick) % 8) {
+                    let _ = if deregister { s[i].deregister(t, h) } else { s[i].cancel(t, h) };
                 }
             }
-            11 => drop(s[i].release(
-                t,
-                (arg & 2 == 0).then_some("alt:5683"),
-                Some(core::time::Duration::from_secs(u64::from(arg))),
-            )),
-            12 => s[i].abort(t, if arg & 2 == 0 { "" } else { "fuzzed abort with a long diagnostic text, §5.6" }),
-            13 => {
-                // A request with the application's own Block option (any value, RFC 7959 §2.2).
-                let (&v, rest) = ops.split_first().unwrap_or((&0, ops));
-                ops = rest;
-                let number = if arg & 2 == 0 { OptionNumber::BLOCK1 } else { OptionNumber::BLOCK2 };
-                let mut b = MessageBuilder::<4>::new(MessageType::Confirmable, Code::PUT, MessageId(0));
-                let _ = b.path("obs");
-                let _ = b.uint(number, u32::from(arg >> 2) << 8 | u32::from(v));
-                b.payload(&big[..usize::from(v) * 8 % 2100]);
-                if let Ok(h) = s[i].request(t, &b, RequestOptions::default()) {
-                    sides[i].requests.truncate(7);
-                    sides[i].requests.push(h);
-                }
+            Op::Release { from_acceptor, alternative, hold_off } => {
+                let i = usize::from(from_acceptor);
+                let hold_off = Some(core::time::Duration::from_secs(u64::from(hold_off)));
+                let _ = s[i].release(t, alternative.then_some("alt:5683"), hold_off);
             }
-            _ if arg % 16 == 0 => s[i].connection_lost(t),
-            _ => {}
+            Op::Abort { from_acceptor, long } => {
+                let text = if long { "fuzzed abort with a long diagnostic text, §5.6" } else { "" };
+                s[usize::from(from_acceptor)].abort(t, text);
+            }
+            Op::Lost { acceptor } => s[usize::from(acceptor)].connection_lost(t),
         }
         let now = Instant::from_millis(now);
         let (a, b) = sides.split_at_mut(1);

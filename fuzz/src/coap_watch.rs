@@ -93,3 +93,118 @@ impl<P: Copy + Eq + Hash + core::fmt::Debug> Watch<P> {
         }
     }
 }
+
+/// CoAP over a reliable transport (RFC 8323): the invariants of one session, read leniently from
+/// the bytes it used and the frames it wrote (by their headers and tokens only).
+///
+/// - §3.3 / RFC 7252 §5.3.2: a response carries the token of a request the session received.
+/// - §5.4: a Pong carries the token of a Ping the session received.
+#[derive(Debug)]
+pub struct StreamWatch {
+    ws: bool,
+    input: Vec<u8>,
+    dead: bool,
+    requests: HashSet<Vec<u8>>,
+    pings: HashSet<Vec<u8>>,
+}
+
+/// (frame length, code, token) of the frame at the start of `b`, `Err(())` when it can never be
+/// framed (a reserved token length: the session aborts), `Ok(None)` when more bytes are needed.
+fn tcp_frame(b: &[u8]) -> Result<Option<(usize, u8, &[u8])>, ()> {
+    let Some(&first) = b.first() else { return Ok(None) };
+    let ext = match first >> 4 {
+        13 => 1,
+        14 => 2,
+        15 => 4,
+        _ => 0,
+    };
+    let tkl = usize::from(first & 0x0F);
+    if tkl > 8 {
+        return Err(());
+    }
+    let Some(ext_field) = b.get(1..1 + ext) else { return Ok(None) };
+    let v = ext_field.iter().fold(0usize, |a, &x| a * 256 + usize::from(x));
+    let len = match first >> 4 {
+        n @ 0..=12 => usize::from(n),
+        13 => v + 13,
+        14 => v + 269,
+        _ => v + 65_805,
+    };
+    let total = 1 + ext + 1 + tkl + len;
+    if b.len() < total {
+        return Ok(None);
+    }
+    Ok(Some((total, b[1 + ext], &b[2 + ext..2 + ext + tkl])))
+}
+
+/// Code and token of a WebSocket message (RFC 8323 §4.2: no length nibble).
+fn ws_frame(b: &[u8]) -> Option<(u8, &[u8])> {
+    let (&first, rest) = b.split_first()?;
+    let tkl = usize::from(first & 0x0F);
+    let (&code, rest) = rest.split_first()?;
+    Some((code, rest.get(..tkl.min(8))?))
+}
+
+const PING: u8 = 0xE2;
+const PONG: u8 = 0xE3;
+
+impl StreamWatch {
+    /// A watch for a session over TCP (`ws` false) or WebSockets.
+    pub fn new(ws: bool) -> Self {
+        Self { ws, input: Vec::new(), dead: false, requests: HashSet::new(), pings: HashSet::new() }
+    }
+
+    fn note(&mut self, code: u8, token: &[u8]) {
+        if code == PING {
+            self.pings.insert(token.to_vec());
+        } else if code >> 5 == 0 && code != 0 {
+            self.requests.insert(token.to_vec());
+        }
+    }
+
+    /// Bytes the session's `handle_input` used (TCP: a stretch of the stream; WebSocket: one
+    /// whole message).
+    pub fn used(&mut self, bytes: &[u8]) {
+        if self.ws {
+            if let Some((code, token)) = ws_frame(bytes) {
+                let token = token.to_vec();
+                self.note(code, &token);
+            }
+            return;
+        }
+        if self.dead {
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        loop {
+            match tcp_frame(&self.input) {
+                Ok(Some((n, code, token))) => {
+                    let token = token.to_vec();
+                    self.note(code, &token);
+                    self.input.drain(..n);
+                }
+                Ok(None) => break,
+                Err(()) => {
+                    self.dead = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A frame the session's `poll_transmit` wrote. Panics on a broken invariant.
+    pub fn sent(&mut self, frame: &[u8]) {
+        let parsed = if self.ws { ws_frame(frame) } else { tcp_frame(frame).ok().flatten().map(|(_, c, t)| (c, t)) };
+        let (code, token) = parsed.expect("the session writes whole, well-formed frames");
+        if code == PONG {
+            assert!(self.pings.contains(token), "RFC 8323 §5.4: Pong with token {token:02x?} answers no Ping");
+        } else if (2..=5).contains(&(code >> 5)) {
+            assert!(
+                self.requests.contains(token),
+                "RFC 8323 §3.3: response {}.{:02} with token {token:02x?} answers no request received",
+                code >> 5,
+                code & 0x1F
+            );
+        }
+    }
+}

@@ -119,3 +119,92 @@ pub mod mqtt_broker {
         Import,
     }
 }
+
+/// The operations of the `coap_session` target.
+pub mod coap_session {
+    use arbitrary::Arbitrary;
+
+    /// The two sessions' set-up.
+    #[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+    pub struct Setup {
+        /// WebSocket framing (else TCP).
+        pub ws: bool,
+        /// Max-Message-Size 300 + 600 × (this % 8).
+        pub size: u8,
+        /// Block-Wise-Transfer announced by both.
+        pub block_wise: bool,
+        /// The block size exponent (7: BERT).
+        pub szx: u8,
+    }
+
+    #[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+    pub enum Op {
+        /// Raw bytes into side `to_acceptor`.
+        Raw {
+            to_acceptor: bool,
+            bytes: Vec<u8>,
+        },
+        /// What the other side wrote, delivered: a chunk of up to `chunk` bytes (TCP) or one
+        /// message (WebSocket).
+        Deliver {
+            to_acceptor: bool,
+            chunk: u8,
+        },
+        Advance {
+            to_acceptor: bool,
+            seconds: u8,
+        },
+        Request {
+            from_acceptor: bool,
+            post: bool,
+            observe: Option<bool>,
+            body: u8,
+        },
+        /// A request with the application's own Block1 (or Block2) value.
+        BlockRequest {
+            from_acceptor: bool,
+            block2: bool,
+            value: u16,
+            body: u8,
+        },
+        Respond {
+            acceptor: bool,
+            body: u8,
+        },
+        Observe {
+            acceptor: bool,
+        },
+        Notify {
+            acceptor: bool,
+            error: bool,
+            body: u8,
+        },
+        Ping {
+            from_acceptor: bool,
+            custody: bool,
+        },
+        Cancel {
+            from_acceptor: bool,
+            deregister: bool,
+            pick: u8,
+        },
+        Release {
+            from_acceptor: bool,
+            alternative: bool,
+            hold_off: u8,
+        },
+        Abort {
+            from_acceptor: bool,
+            long: bool,
+        },
+        Lost {
+            acceptor: bool,
+        },
+    }
+
+    #[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+    pub struct Input {
+        pub setup: Setup,
+        pub ops: Vec<Op>,
+    }
+}

@@ -6,7 +6,7 @@
 //! example messages; a unit test checks that every seed decodes to exactly the operations it
 //! was written from. `cargo run --example write_seeds` writes them to `corpus/<target>/seed-*`.
 
-use crate::ops::{coap_endpoint as ce, mqtt_broker as mb, mqtt_client as mc, mqtt_server as ms};
+use crate::ops::{coap_endpoint as ce, coap_session as cs, mqtt_broker as mb, mqtt_client as mc, mqtt_server as ms};
 
 /// `arbitrary`'s byte format, written.
 #[derive(Debug, Default)]
@@ -137,6 +137,47 @@ impl Encode for mb::Op {
     }
 }
 
+impl Encode for cs::Op {
+    fn encode(&self, w: &mut Writer) {
+        const N: u32 = 13;
+        match self {
+            Self::Raw { to_acceptor, bytes } => w.variant(0, N).bool(*to_acceptor).bytes(bytes),
+            Self::Deliver { to_acceptor, chunk } => w.variant(1, N).bool(*to_acceptor).u8(*chunk),
+            Self::Advance { to_acceptor, seconds } => w.variant(2, N).bool(*to_acceptor).u8(*seconds),
+            Self::Request { from_acceptor, post, observe, body } => {
+                w.variant(3, N).bool(*from_acceptor).bool(*post).bool(observe.is_some());
+                observe.map(|o| w.bool(o));
+                w.u8(*body)
+            }
+            Self::BlockRequest { from_acceptor, block2, value, body } => {
+                w.variant(4, N).bool(*from_acceptor).bool(*block2).u16(*value).u8(*body)
+            }
+            Self::Respond { acceptor, body } => w.variant(5, N).bool(*acceptor).u8(*body),
+            Self::Observe { acceptor } => w.variant(6, N).bool(*acceptor),
+            Self::Notify { acceptor, error, body } => w.variant(7, N).bool(*acceptor).bool(*error).u8(*body),
+            Self::Ping { from_acceptor, custody } => w.variant(8, N).bool(*from_acceptor).bool(*custody),
+            Self::Cancel { from_acceptor, deregister, pick } => {
+                w.variant(9, N).bool(*from_acceptor).bool(*deregister).u8(*pick)
+            }
+            Self::Release { from_acceptor, alternative, hold_off } => {
+                w.variant(10, N).bool(*from_acceptor).bool(*alternative).u8(*hold_off)
+            }
+            Self::Abort { from_acceptor, long } => w.variant(11, N).bool(*from_acceptor).bool(*long),
+            Self::Lost { acceptor } => w.variant(12, N).bool(*acceptor),
+        };
+    }
+}
+
+/// The session target's input: the set-up, then the operations.
+pub fn session_input(input: &cs::Input) -> Vec<u8> {
+    let mut w = Writer::default();
+    let s = &input.setup;
+    w.bool(s.ws).u8(s.size).bool(s.block_wise).u8(s.szx);
+    let mut out = w.0;
+    out.extend(ops(&input.ops));
+    out
+}
+
 /// The MQTT client target's input: the version flag, then the operations.
 pub fn client_input(input: &mc::Input) -> Vec<u8> {
     let mut out = vec![u8::from(input.v5)];
@@ -227,6 +268,40 @@ pub fn all() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     lossy.push(C::Mutate { pick: 0, at: 1, xor: 0x20, cut: None });
     lossy.push(C::Advance { ms: 60_000 });
     out.push(("coap_endpoint", "seed-lossy", ops(&lossy)));
+
+    // CoAP over TCP and WebSockets: CSMs, a GET, a BERT upload and download, Observe, Ping
+    // with Custody, Release (RFC 8323 §5), in both framings.
+    for (ws, name) in [(false, "seed-tcp-bert-observe-release"), (true, "seed-ws-bert-observe-release")] {
+        use cs::Op as S;
+        let pump = |n: usize| {
+            (0..n)
+                .flat_map(|_| {
+                    [S::Deliver { to_acceptor: true, chunk: 255 }, S::Deliver { to_acceptor: false, chunk: 255 }]
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut o = pump(2);
+        o.push(S::Request { from_acceptor: false, post: false, observe: None, body: 0 });
+        o.extend(pump(2));
+        o.push(S::Respond { acceptor: true, body: 3 });
+        o.extend(pump(2));
+        o.push(S::Request { from_acceptor: false, post: true, observe: None, body: 200 });
+        o.extend(pump(12));
+        o.push(S::Respond { acceptor: true, body: 150 });
+        o.extend(pump(12));
+        o.push(S::Request { from_acceptor: false, post: false, observe: Some(false), body: 0 });
+        o.extend(pump(2));
+        o.push(S::Observe { acceptor: true });
+        o.extend(pump(2));
+        o.push(S::Notify { acceptor: true, error: false, body: 60 });
+        o.extend(pump(6));
+        o.push(S::Ping { from_acceptor: false, custody: true });
+        o.extend(pump(2));
+        o.push(S::Release { from_acceptor: true, alternative: true, hold_off: 5 });
+        o.extend(pump(2));
+        let setup = cs::Setup { ws, size: 2, block_wise: true, szx: 7 };
+        out.push(("coap_session", name, session_input(&cs::Input { setup, ops: o })));
+    }
 
     // MQTT client: QoS 1 and 2 both ways, then a session resumed (5.0 and 3.1.1).
     for (v5, name) in [(true, "seed-qos-flows-5"), (false, "seed-qos-flows-311")] {
@@ -392,6 +467,22 @@ mod tests {
             S::Export,
             S::Import,
         ]);
+        use cs::Op as T;
+        decodes(&[
+            T::Raw { to_acceptor: true, bytes: vec![0, 0xE1] },
+            T::Deliver { to_acceptor: false, chunk: 9 },
+            T::Advance { to_acceptor: true, seconds: 3 },
+            T::Request { from_acceptor: false, post: true, observe: Some(false), body: 4 },
+            T::BlockRequest { from_acceptor: true, block2: true, value: 0x1234, body: 5 },
+            T::Respond { acceptor: true, body: 6 },
+            T::Observe { acceptor: false },
+            T::Notify { acceptor: true, error: true, body: 7 },
+            T::Ping { from_acceptor: false, custody: true },
+            T::Cancel { from_acceptor: true, deregister: true, pick: 8 },
+            T::Release { from_acceptor: false, alternative: true, hold_off: 9 },
+            T::Abort { from_acceptor: true, long: false },
+            T::Lost { acceptor: true },
+        ]);
         use mb::Op as B;
         decodes(&[
             B::Open { conn: 1 },
@@ -411,6 +502,7 @@ mod tests {
             let n = match target {
                 "coap_endpoint" => Vec::<ce::Op>::arbitrary_take_rest(Unstructured::new(bytes)).map(|v| v.len()),
                 "mqtt_client" => mc::Input::arbitrary_take_rest(Unstructured::new(bytes)).map(|i| i.ops.len()),
+                "coap_session" => cs::Input::arbitrary_take_rest(Unstructured::new(bytes)).map(|i| i.ops.len()),
                 "mqtt_server" => Vec::<ms::Op>::arbitrary_take_rest(Unstructured::new(bytes)).map(|v| v.len()),
                 "mqtt_broker" => Vec::<mb::Op>::arbitrary_take_rest(Unstructured::new(bytes)).map(|v| v.len()),
                 other => panic!("unknown target {other}"),
