@@ -11,7 +11,7 @@
 //! - Datagram transports (CoAP, LwM2M) run over DTLS 1.2 over UDP, one record per datagram,
 //!   with a Connection ID (RFC 9146) so a NAT rebinding needs no new handshake.
 
-use crate::{Dir, Msg};
+use crate::overhead::{Dir, Msg};
 
 /// IPv4 header without options (RFC 791).
 pub const IPV4_HEADER: usize = 20;

@@ -1,10 +1,10 @@
 //! The totals arithmetic, checked on rows computed here by hand.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use overhead::catalog;
-use overhead::net::{self, Ip};
-use overhead::payload::Payload;
-use overhead::totals::{self, Policy};
+use reports::overhead::catalog;
+use reports::overhead::net::{self, Ip};
+use reports::overhead::payload::Payload;
+use reports::overhead::totals::{self, Policy};
 
 fn variant(short: &str) -> catalog::Variant {
     catalog::all(Payload::Float).unwrap().into_iter().find(|v| v.short == short).unwrap()

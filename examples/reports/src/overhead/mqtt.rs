@@ -7,8 +7,8 @@ use mqtt_codec::wire::{
     QosPid, ReasonCode, Version,
 };
 
-use crate::net::TCP_NAT_TIMEOUT_S;
-use crate::{BuildError, Dir, Msg};
+use crate::overhead::net::TCP_NAT_TIMEOUT_S;
+use crate::overhead::{BuildError, Dir, Msg};
 
 /// The topic a device publishes its reading to: site, device, quantity.
 pub const TOPIC: &str = "site/dev-000042/temp";

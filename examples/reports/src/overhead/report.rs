@@ -3,13 +3,13 @@
 
 use core::fmt::Write as _;
 
-use crate::catalog::{self, Carrier, Variant};
-use crate::lwm2m::{self, Format};
-use crate::message::{app_bytes, describe};
-use crate::net::{self, Ip, ASSUMPTIONS, TCP_NAT_TIMEOUT_S};
-use crate::payload::Payload;
-use crate::totals::{self, Policy, FLEET_DEVICES, INTERVALS_S, MONTH_DAYS};
-use crate::{coap, mqtt, BuildError};
+use crate::overhead::catalog::{self, Carrier, Variant};
+use crate::overhead::lwm2m::{self, Format};
+use crate::overhead::message::{app_bytes, describe};
+use crate::overhead::net::{self, Ip, ASSUMPTIONS, TCP_NAT_TIMEOUT_S};
+use crate::overhead::payload::Payload;
+use crate::overhead::totals::{self, Policy, FLEET_DEVICES, INTERVALS_S, MONTH_DAYS};
+use crate::overhead::{coap, mqtt, BuildError};
 
 /// `41 ac 00 00`.
 fn hex(bytes: &[u8]) -> String {

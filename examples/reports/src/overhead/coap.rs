@@ -4,7 +4,7 @@
 use coap_codec::wire::signal::Signal;
 use coap_codec::wire::{tcp, Code, MessageBuilder, MessageId, MessageType, OptionNumber};
 
-use crate::{BuildError, Dir, Msg};
+use crate::overhead::{BuildError, Dir, Msg};
 
 /// The resource a device POSTs its reading to. No device id in it: DTLS or TLS already tells
 /// the server which device is talking (an MQTT topic usually carries it for the broker's ACLs

@@ -6,10 +6,10 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::catalog::Variant;
-use crate::net::Ip;
-use crate::report::find;
-use crate::totals::{self, Policy, INTERVALS_S};
+use crate::overhead::catalog::Variant;
+use crate::overhead::net::Ip;
+use crate::overhead::report::find;
+use crate::overhead::totals::{self, Policy, INTERVALS_S};
 
 /// The variants charted (chart name, policy), top to bottom.
 pub const CHARTED: [(&str, Policy); 12] = [
@@ -120,7 +120,7 @@ fn human(x: f64) -> String {
         x if x >= 1e3 => (x / 1e3, "kB"),
         x => (x, "B"),
     };
-    let digits = crate::report::sig3(value);
+    let digits = crate::overhead::report::sig3(value);
     let digits = if digits.contains('.') { digits.trim_end_matches('0').trim_end_matches('.') } else { &digits };
     format!("{digits} {unit}")
 }

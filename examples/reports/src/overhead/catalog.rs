@@ -3,11 +3,11 @@
 
 use mqtt_codec::wire::Version;
 
-use crate::coap;
-use crate::lwm2m::{self, Format};
-use crate::mqtt::{self, Qos, TopicForm};
-use crate::payload::Payload;
-use crate::{BuildError, Msg};
+use crate::overhead::coap;
+use crate::overhead::lwm2m::{self, Format};
+use crate::overhead::mqtt::{self, Qos, TopicForm};
+use crate::overhead::payload::Payload;
+use crate::overhead::{BuildError, Msg};
 
 /// How the messages travel.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumbe
 use lwm2m_model::format::{lwm2m_cbor, senml_cbor, tlv};
 use lwm2m_model::model::{Path, Record, Value};
 
-use crate::payload::READING_CELSIUS;
-use crate::{BuildError, Dir, Msg};
+use crate::overhead::payload::READING_CELSIUS;
+use crate::overhead::{BuildError, Dir, Msg};
 
 /// Temperature (object 3303), instance 0, Sensor Value (5700).
 pub const SENSOR_VALUE: Path = Path::resource_path(3303, 0, 5700);

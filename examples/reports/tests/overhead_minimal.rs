@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use mqtt_codec::wire::Version;
-use overhead::lwm2m::{self, Format};
-use overhead::mqtt::{self, Qos, TopicForm, CLIENT_ID, TOPIC};
-use overhead::payload::Payload;
-use overhead::{coap, Msg};
+use reports::overhead::lwm2m::{self, Format};
+use reports::overhead::mqtt::{self, Qos, TopicForm, CLIENT_ID, TOPIC};
+use reports::overhead::payload::Payload;
+use reports::overhead::{coap, Msg};
 
 /// MQTT §2.2.3 (3.1.1) / §1.5.5 (5.0): the fewest bytes of a Variable Byte Integer.
 fn varint_len(n: usize) -> usize {

@@ -1,9 +1,9 @@
 //! The content of one telemetry reading (21.5 °C) in the three forms compared over MQTT and
-//! CoAP. LwM2M's own formats (TLV, SenML CBOR, LwM2M CBOR) are in [`crate::lwm2m`].
+//! CoAP. LwM2M's own formats (TLV, SenML CBOR, LwM2M CBOR) are in [`crate::overhead::lwm2m`].
 
 use serde::Serialize;
 
-use crate::BuildError;
+use crate::overhead::BuildError;
 
 /// The reading: 21.5 °C (exact in half, single and double precision).
 pub const READING_CELSIUS: f32 = 21.5;

@@ -12,10 +12,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use overhead::catalog;
-use overhead::chart::write_svg;
-use overhead::payload::Payload;
-use overhead::report::markdown;
+use reports::overhead::catalog;
+use reports::overhead::chart::write_svg;
+use reports::overhead::payload::Payload;
+use reports::overhead::report::markdown;
 
 const USAGE: &str = "usage: overhead [--svg PATH] [--markdown PATH] [--payload float|json|senml-json]";
 

@@ -1,8 +1,8 @@
 //! Bytes per device per day and per fleet, for a device that reports every interval and sleeps
 //! in between.
 
-use crate::catalog::{Carrier, Variant};
-use crate::net::{self, Ip, TCP_NAT_TIMEOUT_S, UDP_NAT_TIMEOUT_S};
+use crate::overhead::catalog::{Carrier, Variant};
+use crate::overhead::net::{self, Ip, TCP_NAT_TIMEOUT_S, UDP_NAT_TIMEOUT_S};
 
 /// The report intervals compared, in seconds: 10 s, 1 min, 15 min, 1 h.
 pub const INTERVALS_S: [u64; 4] = [10, 60, 900, 3600];

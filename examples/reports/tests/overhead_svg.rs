@@ -1,9 +1,9 @@
 //! The chart is written and its text labels are in it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use overhead::catalog;
-use overhead::chart::write_svg;
-use overhead::payload::Payload;
+use reports::overhead::catalog;
+use reports::overhead::chart::write_svg;
+use reports::overhead::payload::Payload;
 
 #[test]
 fn svg_has_rows_legend_and_axis_labels() {
@@ -32,6 +32,6 @@ fn svg_has_rows_legend_and_axis_labels() {
     ] {
         assert!(texts.iter().any(|t| t.starts_with(label)), "no text {label:?} in the SVG: {texts:?}");
     }
-    assert!(svg.matches("<rect").count() >= 4 * overhead::chart::CHARTED.len());
+    assert!(svg.matches("<rect").count() >= 4 * reports::overhead::chart::CHARTED.len());
     std::fs::remove_dir_all(&dir).unwrap();
 }
