@@ -6,3 +6,4 @@
 //!   after a broker outage under four reconnect policies, on a virtual clock.
 
 pub mod overhead;
+pub mod storm;
