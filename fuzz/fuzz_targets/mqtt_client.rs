@@ -57,7 +57,8 @@ fuzz_target!(|input: Input| {
         let t = Instant::from_millis(now);
         match op {
             Op::Connect { clean_start, keep_alive } => {
-                drop(c.connect(t, &Connect { clean_start, keep_alive: u16::from(keep_alive), ..Connect::new(proto) }))
+                let _ =
+                    c.connect(t, &Connect { clean_start, keep_alive: u16::from(keep_alive), ..Connect::new(proto) });
             }
             Op::Raw(bytes) => feed(&mut c, &mut watch, t, &bytes),
             Op::Packet { which, id } => {
