@@ -74,3 +74,17 @@ fn a_short_limit_reports_who_is_still_out() {
     assert!(o.connected_at_end < 500);
     assert_eq!(o.attempts, o.successes + o.refusals + o.failures + o.unfinished);
 }
+
+#[test]
+fn running_the_outage_resets_inline_changes_no_count() {
+    // The same runs with every reset of the outage as an event on the wheel: equal outcomes
+    // but for the number of events, which the inline path cuts.
+    for p in [small(), Params { seed: 5, accept_rate: 300, accept_burst: 5, limit_ms: 20_000, ..small() }] {
+        for policy in Policy::ALL {
+            let fast = run(&p, policy).unwrap();
+            let slow = run(&Params { inline_outage: false, ..p.clone() }, policy).unwrap();
+            assert!(fast.events < slow.events, "{policy}: {} vs {}", fast.events, slow.events);
+            assert_eq!(Outcome { events: 0, ..fast }, Outcome { events: 0, ..slow }, "{policy}");
+        }
+    }
+}

@@ -346,28 +346,55 @@ impl<'p> Sim<'p> {
         Ok(())
     }
 
-    fn attempt(&mut self, now: u64, ev: Ev) {
-        let counting = now >= self.p.outage_at_ms();
-        let Some(d) = self.devices.get_mut(ev.device as usize) else { return };
-        d.state = State::Opening;
-        d.counted = counting;
-        let rtt = u64::from(d.rtt_ms);
-        if counting {
-            self.out.attempts += 1;
-            let s = ((now - self.p.outage_at_ms()) / 1000) as usize;
-            if self.out.per_second.len() <= s {
-                self.out.per_second.resize(s + 1, 0);
+    /// Starts an attempt (sends SYN) at `now`.
+    ///
+    /// An attempt made after the outage began whose SYN arrives while the broker is away fails
+    /// after the RTT whatever else happens: the outage is scripted, and a device whose SYN goes
+    /// nowhere shares nothing with the rest of the sim. So its reset, and the attempts that
+    /// follow as long as they meet the same fate, run here at their own times instead of as
+    /// events on the wheel; the first attempt whose SYN can reach a running broker is scheduled
+    /// as usual. The counts are the same as through the wheel (every such step touches only the
+    /// device and commutative totals); it saves about 2 events per attempt, 170 million of
+    /// them for "retry at once" with 100,000 devices and a 30 s outage.
+    fn attempt(&mut self, mut now: u64, ev: Ev) {
+        let (t0, back) = (self.p.outage_at_ms(), self.p.return_at_ms());
+        loop {
+            let counting = now >= t0;
+            let Some(d) = self.devices.get_mut(ev.device as usize) else { return };
+            d.state = State::Opening;
+            d.counted = counting;
+            let rtt = u64::from(d.rtt_ms);
+            if counting {
+                self.out.attempts += 1;
+                let s = ((now - t0) / 1000) as usize;
+                if self.out.per_second.len() <= s {
+                    self.out.per_second.resize(s + 1, 0);
+                }
+                if let Some(c) = self.out.per_second.get_mut(s) {
+                    *c += 1;
+                }
             }
-            if let Some(c) = self.out.per_second.get_mut(s) {
-                *c += 1;
+            // Whether anything listens when the SYN arrives (half an RTT on): the outage is
+            // scripted, so the front's answer is known now; it arrives after the full RTT.
+            let arrives = now + rtt / 2;
+            let away = arrives >= t0 && arrives < back;
+            if !(away && counting && self.p.inline_outage) {
+                // Before the outage a device still in this attempt fails with every transport
+                // at t0 (`outage`), so its reset goes through the wheel and finds it stale.
+                // (With `inline_outage` off every reset does.)
+                let kind = if away { Kind::Reset } else { Kind::Opened };
+                self.wheel.schedule(now + rtt, Ev { kind, epoch: d.epoch, ..ev });
+                return;
             }
+            let Some(next) = self.fail(now + rtt, ev.device, Outcomes::Failure) else { return };
+            let Some(d) = self.devices.get(ev.device as usize) else { return };
+            let next_arrives = next + u64::from(d.rtt_ms / 2);
+            if next_arrives >= back {
+                self.wheel.schedule(next, Ev { epoch: d.epoch, kind: Kind::Attempt, ..ev });
+                return;
+            }
+            now = next;
         }
-        // Whether anything listens when the SYN arrives (half an RTT on): the outage is
-        // scripted, so the front's answer is known now; it arrives after the full RTT.
-        let arrives = now + rtt / 2;
-        let away = arrives >= self.p.outage_at_ms() && arrives < self.p.return_at_ms();
-        let kind = if away { Kind::Reset } else { Kind::Opened };
-        self.wheel.schedule(now + rtt, Ev { kind, ..ev });
     }
 
     fn opened(&mut self, now: u64, ev: Ev) -> Result<(), String> {
@@ -522,10 +549,18 @@ impl<'p> Sim<'p> {
     /// The attempt is over without a connection (or the connection is lost): close the
     /// transport on both sides and wait as the policy says.
     fn failed(&mut self, now: u64, device: u32, how: Outcomes) {
+        if let Some(at) = self.fail(now, device, how) {
+            let epoch = self.devices.get(device as usize).map_or(0, |d| d.epoch);
+            self.wheel.schedule(at, Ev { device, epoch, kind: Kind::Attempt });
+        }
+    }
+
+    /// [`Self::failed`] without the scheduling: returns when the device's next attempt is due.
+    fn fail(&mut self, now: u64, device: u32, how: Outcomes) -> Option<u64> {
         let t = Instant::from_millis(now);
         let policy = self.policy;
         let fixed = self.p.fixed_delay_ms;
-        let Some(d) = self.devices.get_mut(device as usize) else { return };
+        let d = self.devices.get_mut(device as usize)?;
         if d.counted && d.state != State::Connected && d.state != State::Waiting {
             match how {
                 Outcomes::Refusal => self.out.refusals += 1,
@@ -561,8 +596,7 @@ impl<'p> Sim<'p> {
                 d.backoff.next_delay(r).as_millis() as u64
             }
         };
-        let ev = Ev { device, epoch: d.epoch, kind: Kind::Attempt };
-        self.wheel.schedule(now + delay, ev);
+        Some(now + delay)
     }
 
     /// The broker goes away: every transport drops at once (devices see it at once), its
