@@ -469,6 +469,10 @@ fn a_restarted_broker_keeps_persistent_sessions_queues_and_retained_messages() {
         net.broker = restarted;
         net.reconnect(1, &persistent);
         assert_eq!(net.events(1)[1..], ["connected sp=true", "msg cmd/a queued q2"], "{v:?}");
+        // The imported subscription routes what is published after the restart.
+        net.join(4, &connect(v, "pub2"));
+        net.publish(4, OutgoingMessage::new("cmd/b", b"after").with_qos(Qos::AtLeastOnce));
+        assert_eq!(net.events(1), ["msg cmd/b after q1"], "{v:?}");
         net.join(3, &connect(v, "late"));
         net.subscribe(3, &[("state", opts(Qos::AtMostOnce))], &[]);
         assert_eq!(net.events(3)[2..], ["msg state on q0 retain"]);
@@ -578,4 +582,55 @@ fn a_full_retained_store_refuses_new_retained_messages_with_quota_exceeded() {
     assert_eq!(net.events(1), Vec::<String>::new(), "the aliases the refused messages set still hold");
     assert_eq!(net.broker.retained(), 1);
     assert_eq!(net.events(2), ["msg r/a  q1", "msg r/b 2 q1"]);
+}
+
+#[test]
+fn a_session_exported_while_connected_routes_after_the_restart() {
+    let cfg = || {
+        let d = mqtt_codec::server::Config::new();
+        let c = d
+            .with_store_split(16 * 1024 + d.alias_bytes, d.alias_bytes, d.control_bytes, d.will_bytes)
+            .with_maximum_packet_size(16 * 1024)
+            .with_topic_alias_maximum(8);
+        Config::new().with_connection(c, 64 * 1024)
+    };
+    for v in [Version::V311, Version::V5] {
+        let mut net = Net::new(cfg());
+        let expiry = [Property::SessionExpiryInterval(600)];
+        let props = if v == Version::V5 { List::new(&expiry) } else { List::EMPTY };
+        let persistent = Connect { clean_start: false, properties: props, ..connect(v, "sub") };
+        net.join(1, &persistent);
+        net.subscribe(1, &[("site/#", opts(Qos::AtLeastOnce))], &[]);
+        net.join(2, &Connect { clean_start: false, properties: props, ..connect(v, "gw") });
+        net.publish(2, OutgoingMessage::new("site/gw", b"online").with_qos(Qos::AtLeastOnce).with_retain(true));
+        net.publish(2, OutgoingMessage::new("site/a", b"before").with_qos(Qos::AtLeastOnce));
+        assert_eq!(net.events(1)[2..], ["msg site/gw online q1", "msg site/a before q1"], "{v:?}");
+        net.advance(5_000);
+        // One message in flight to the subscriber (its PUBLISH is lost on the way).
+        net.peers.get_mut(&1).unwrap().up = false;
+        net.publish(2, OutgoingMessage::new("site/a", b"in flight").with_qos(Qos::AtLeastOnce));
+        net.peers.get_mut(&1).unwrap().up = true;
+        // Exported while both are connected, as a broker stopping would.
+        let bytes = net.broker.export(net.now);
+        // The clients see their transports go (the old core with them).
+        net.cut(1);
+        net.cut(2);
+        let mut restarted: Broker<u32> = Broker::new(cfg());
+        // The restarted process has its own clock, which starts again near zero.
+        net.now = Instant::from_millis(1);
+        assert_eq!(restarted.import(net.now, &bytes), Ok(2), "{v:?}");
+        net.broker = restarted;
+        net.reconnect(1, &persistent);
+        net.reconnect(2, &Connect { clean_start: false, properties: props, ..connect(v, "gw") });
+        net.publish(2, OutgoingMessage::new("site/gw", b"online").with_qos(Qos::AtLeastOnce).with_retain(true));
+        net.publish(2, OutgoingMessage::new("site/a", b"after").with_qos(Qos::AtLeastOnce));
+        // The message in flight comes again (DUP), then the new ones; nothing acknowledged
+        // before the restart comes twice.
+        let ev = net.events(1);
+        assert_eq!(
+            ev[1..],
+            ["connected sp=true", "msg site/a in flight q1", "msg site/gw online q1", "msg site/a after q1"],
+            "{v:?}"
+        );
+    }
 }

@@ -138,6 +138,8 @@ impl std::error::Error for ListenError {
 pub struct Server {
     listeners: Vec<TcpListener>,
     config: Config,
+    /// Sessions to import when the broker starts ([`with_sessions`](Self::with_sessions)).
+    sessions: Option<Vec<u8>>,
 }
 
 impl Server {
@@ -150,7 +152,16 @@ impl Server {
         for &addr in addrs {
             listeners.push(TcpListener::bind(addr).await.map_err(|error| ListenError { addr, error })?);
         }
-        Ok(Self { listeners, config })
+        Ok(Self { listeners, config, sessions: None })
+    }
+
+    /// Starts the broker with the sessions and retained messages of an earlier run: the bytes
+    /// [`run`](Self::run) returned when it stopped ([`Broker::export`], imported with
+    /// [`Broker::import`]; an `import failed: ...` line is logged if they are refused).
+    #[must_use]
+    pub fn with_sessions(mut self, bytes: Vec<u8>) -> Self {
+        self.sessions = Some(bytes);
+        self
     }
 
     /// The addresses the listeners are bound to, in the order given to [`bind`](Self::bind).
@@ -162,7 +173,10 @@ impl Server {
     /// worth a line: `listening on ADDR`, `connect ADDR CLIENT_ID session_present=BOOL`,
     /// `disconnect ADDR REASON`, `refused ADDR REASON` (over `--max-connections`), and
     /// `accept error: ...`. Must run inside a tokio runtime (it spawns tasks); they end with it.
-    pub async fn run(self, mut log: impl FnMut(&str), shutdown: impl Future<Output = ()>) {
+    ///
+    /// Returns the broker's sessions and retained messages as it stopped ([`Broker::export`]):
+    /// give them to [`with_sessions`](Self::with_sessions) to start again where it left off.
+    pub async fn run(self, mut log: impl FnMut(&str), shutdown: impl Future<Output = ()>) -> Vec<u8> {
         let (to_owner, inbox) = mpsc::channel(CHANNEL);
         let mut acceptors = Vec::new();
         for listener in self.listeners {
@@ -172,6 +186,12 @@ impl Server {
             acceptors.push(tokio::spawn(accept(listener, to_owner.clone())));
         }
         let mut owner = Owner::new(self.config, to_owner);
+        if let Some(bytes) = self.sessions {
+            match owner.broker.import(owner.now(), &bytes) {
+                Ok(n) => log(&format!("imported {n} sessions")),
+                Err(e) => log(&format!("import failed: {e}")),
+            }
+        }
         tokio::select! {
             () = owner.run(inbox, &mut log) => {}
             () = shutdown => {}
@@ -179,9 +199,11 @@ impl Server {
         for a in acceptors {
             a.abort();
         }
+        let saved = owner.broker.export(owner.now());
         // Dropping the owner drops every writer's sender: each writes what it has and shuts
         // its socket; the readers are stopped.
         owner.close_all();
+        saved
     }
 }
 

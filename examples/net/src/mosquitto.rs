@@ -175,7 +175,8 @@ impl Broker {
     /// The config is `listener <port> 127.0.0.1`, `allow_anonymous true`, `persistence false`,
     /// logging of every type to stderr, then `extra_config`, one line each (for instance
     /// `max_inflight_messages 20`, `max_topic_alias 10`); a later line overrides an earlier one
-    /// where mosquitto allows it.
+    /// where mosquitto allows it. A `persistence true` line puts the database in the broker's
+    /// temp dir (see [`restart`](Self::restart)).
     ///
     /// # Errors
     /// The I/O error from creating the temp dir, the files or the process; or, with the log
@@ -233,6 +234,39 @@ impl Broker {
         SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port))
     }
 
+    /// Stops the broker gracefully (SIGTERM: with `persistence true` it writes its sessions and
+    /// retained messages to its database), waits `down`, and starts it again on the same port
+    /// with the same config, waiting until it accepts connections.
+    ///
+    /// # Errors
+    /// The signal or the new process could not be sent or started, or it did not get ready
+    /// (with its log).
+    pub fn restart(&mut self, bin: &Path, extra_config: &[&str], down: Duration) -> io::Result<()> {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
+        if !status.success() {
+            let _ = self.child.kill();
+        }
+        self.child.wait()?;
+        thread::sleep(down);
+        let mut child = spawn(bin, &self.dir, self.port, extra_config)?;
+        match wait_ready(&mut child, self.port)? {
+            Ready::Yes => {
+                self.child = child;
+                Ok(())
+            }
+            Ready::Exited(status) => Err(io::Error::other(format!(
+                "mosquitto exited ({status}) when restarted on port {}; its log:\n{}",
+                self.port,
+                read_log(&self.dir.log())
+            ))),
+            Ready::TimedOut => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(io::Error::new(io::ErrorKind::TimedOut, format!("mosquitto did not restart on port {}", self.port)))
+            }
+        }
+    }
+
     /// Everything the broker has written to stdout and stderr so far (with every log type on:
     /// connections, each packet sent and received), for failure messages.
     pub fn log(&self) -> String {
@@ -272,6 +306,10 @@ fn spawn(bin: &Path, dir: &TempDir, port: u16, extra_config: &[&str]) -> io::Res
     for line in extra_config {
         config.push_str(line);
         config.push('\n');
+        if line.trim() == "persistence true" {
+            // The database lives in the broker's temp dir, so a restart finds it.
+            config.push_str(&format!("persistence_location {}/\n", dir.path().display()));
+        }
     }
     let config_path = dir.path().join("mosquitto.conf");
     fs::write(&config_path, config)?;
