@@ -214,13 +214,22 @@ async fn broker_addr(url: &str) -> Result<SocketAddr, DemoError> {
     if rest.is_empty() || rest.contains('/') {
         return Err(bad());
     }
-    let with_port = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
-        rest.to_owned()
-    } else if rest.contains(':') && !rest.ends_with(']') {
-        return Err(bad());
-    } else {
-        format!("{rest}:1883")
+    // HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; anything else (a second colon, a port that is
+    // not a number) is not a broker URL.
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (h, Some(p)),
+        Some(_) if rest.starts_with('[') && rest.ends_with(']') => (rest, None),
+        Some(_) => return Err(bad()),
+        None => (rest, None),
     };
+    let port = match port {
+        Some(p) => p.parse::<u16>().map_err(|_| bad())?,
+        None => 1883,
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    let with_port = format!("{host}:{port}");
     let mut addrs =
         tokio::net::lookup_host(&with_port).await.map_err(|e| DemoError::Unreachable(with_port.clone(), e))?;
     addrs.next().ok_or_else(bad)

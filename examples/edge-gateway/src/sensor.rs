@@ -125,7 +125,7 @@ impl Sensor {
                 || self.inflight.is_some()
                 || !self.registered
                 || (self.kind == Kind::Non && self.driver.endpoint().open_exchanges() > 0 && now < grace);
-            if !making && !busy && (self.kind != Kind::Observed || now >= grace) {
+            if (!making || next >= self.cfg.stop_at) && !busy && (self.kind != Kind::Observed || now >= grace) {
                 return Ok(());
             }
             // A sleepy sensor reads nothing while it has nothing to send.
@@ -133,7 +133,7 @@ impl Sensor {
             let wait_retry = self.inflight.is_none() && !self.queue.is_empty() && self.registered;
             tokio::select! {
                 event = self.driver.next_event(), if awake => self.on_event(event?),
-                () = tokio::time::sleep_until(next), if making && self.registered => {
+                () = tokio::time::sleep_until(next), if next < self.cfg.stop_at && self.registered => {
                     next += period;
                     self.reading();
                 }

@@ -70,6 +70,12 @@ pub async fn run(
                         None => print(format!("{} {}{}", m.topic, String::from_utf8_lossy(&m.payload), if m.retain { " (retained)" } else { "" })),
                     }
                 }
+                Some(Event::Closed { reason: mqtt_codec::client::CloseReason::Refused(code), reason_string, .. })
+                    if !*ready.borrow() =>
+                {
+                    let detail = reason_string.map(|s| format!(" ({s})")).unwrap_or_default();
+                    return Err(format!("the broker refused the subscriber's connection: CONNACK {code:?}{detail}"));
+                }
                 Some(Event::Closed { .. }) | None => {
                     active = false;
                     reconnect_at = Instant::now() + backoff.next_delay(rng.next_u64());
