@@ -117,7 +117,12 @@ impl<const Q: usize> Sensor<Q> {
                     r.coap = CoapState::InFlight(handle);
                     self.stats.coap_requests = self.stats.coap_requests.saturating_add(1);
                 }
-                Err(_) => break,
+                Err(_) => {
+                    // No room (exchanges, NSTART queue): wait for room, not for a time, so
+                    // `poll_timeout` does not point into the past; every pump tries again.
+                    r.coap = CoapState::Pending;
+                    break;
+                }
             }
         }
     }

@@ -189,7 +189,8 @@ pub struct Sensor<const Q: usize = 8> {
     rng: SplitMix64,
     queue: ReadingQueue<Q>,
     next_seq: u32,
-    next_reading: Instant,
+    /// `None`: readings paused.
+    next_reading: Option<Instant>,
     events: EventRing,
     stats: Stats,
 }
@@ -238,7 +239,7 @@ impl<const Q: usize> Sensor<Q> {
             rng: SplitMix64::new(config.seed),
             queue: ReadingQueue::new(),
             next_seq: 0,
-            next_reading: Instant::ZERO,
+            next_reading: Some(Instant::ZERO),
             events: EventRing::new(),
             stats: Stats::default(),
         })
@@ -269,20 +270,26 @@ impl<const Q: usize> Sensor<Q> {
         self.link == Link::Up
     }
 
-    /// When the next reading is due.
-    pub fn next_reading(&self) -> Instant {
+    /// When the next reading is due (`None`: paused).
+    pub fn next_reading(&self) -> Option<Instant> {
         self.next_reading
+    }
+
+    /// Stops scheduling readings (before a deep sleep, or at the end of a test) until the next
+    /// [`record`](Self::record); what is queued is still delivered.
+    pub fn pause_readings(&mut self) {
+        self.next_reading = None;
     }
 
     /// Records a reading of `centi_celsius` hundredths of a degree taken at `now` and queues
     /// it on both paths; returns its sequence number. The next reading is due one period after
-    /// the previous due time (or after `now`, when late).
+    /// the previous due time (or after `now`, when late or paused).
     pub fn record(&mut self, now: Instant, centi_celsius: i16) -> u32 {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         self.stats.readings = self.stats.readings.saturating_add(1);
-        let next = self.next_reading + self.config.period;
-        self.next_reading = if next > now { next } else { now + self.config.period };
+        let next = self.next_reading.map(|t| t + self.config.period).filter(|&t| t > now);
+        self.next_reading = Some(next.unwrap_or(now + self.config.period));
         let reading = Reading { seq, centi_celsius, mqtt: MqttState::Pending, coap: CoapState::Pending };
         if let Some(old) = self.queue.push(reading) {
             if let CoapState::InFlight(h) = old.coap {
@@ -324,7 +331,7 @@ impl<const Q: usize> Sensor<Q> {
             })
             .min();
         let coap = self.coap.poll_timeout().map(|t| Instant::from_millis(t.as_millis()));
-        [Some(self.next_reading), self.mqtt.poll_timeout(), coap, reconnect, retry].into_iter().flatten().min()
+        [self.next_reading, self.mqtt.poll_timeout(), coap, reconnect, retry].into_iter().flatten().min()
     }
 
     fn event(&mut self, event: SensorEvent) {

@@ -64,6 +64,8 @@ pub struct DatagramLink {
     rng: SplitMix64,
     slots: [Option<Datagram>; IN_FLIGHT],
     down_until: Instant,
+    /// Datagrams to this address are lost until this time (a one-way outage).
+    down_to: Option<(Address, Instant)>,
     stats: DatagramStats,
 }
 
@@ -75,6 +77,7 @@ impl DatagramLink {
             rng: SplitMix64::new(seed),
             slots: [None; IN_FLIGHT],
             down_until: Instant::ZERO,
+            down_to: None,
             stats: DatagramStats { sent: 0, lost: 0, lost_down: 0, overflowed: 0, delivered: 0 },
         }
     }
@@ -82,6 +85,11 @@ impl DatagramLink {
     /// Every datagram sent before `t` is lost (an outage).
     pub fn set_down_until(&mut self, t: Instant) {
         self.down_until = t;
+    }
+
+    /// Every datagram to `to` sent before `t` is lost (a one-way outage).
+    pub fn set_down_to_until(&mut self, to: Address, t: Instant) {
+        self.down_to = Some((to, t));
     }
 
     /// Counters so far.
@@ -96,7 +104,7 @@ impl DatagramLink {
         let lost = self.rng.chance(self.config.loss_per_mille);
         let span = self.config.max_delay.saturating_sub(self.config.min_delay).as_millis() as u64;
         let delay = self.config.min_delay + Duration::from_millis(self.rng.below(span + 1));
-        if now < self.down_until {
+        if now < self.down_until || self.down_to.is_some_and(|(a, t)| a == to && now < t) {
             self.stats.lost_down += 1;
             return false;
         }

@@ -38,6 +38,9 @@ pub struct Scenario {
     pub broker_outage: Option<(Instant, Instant)>,
     /// Every datagram sent in `[from, until)` is lost, both ways.
     pub coap_outage: Option<(Instant, Instant)>,
+    /// Every datagram to the sensor sent in `[from, until)` is lost: requests arrive, their
+    /// ACKs do not, so the gateway processes readings whose CONs the sensor then gives up.
+    pub ack_outage: Option<(Instant, Instant)>,
     /// The run fails when readings are still unacknowledged at this time.
     pub time_limit: Instant,
 }
@@ -59,6 +62,7 @@ impl Scenario {
             mqtt_cut_at: Some(Instant::from_millis(95_000)),
             broker_outage: None,
             coap_outage: None,
+            ack_outage: None,
             time_limit: Instant::from_millis(3_600_000),
         }
     }
@@ -140,6 +144,7 @@ pub struct World<const Q: usize = 8> {
     cut_done: bool,
     broker_outage_started: bool,
     coap_outage_started: bool,
+    ack_outage_started: bool,
 }
 
 /// A deterministic temperature for reading `i`: 19.00 °C to 21.49 °C.
@@ -176,6 +181,7 @@ impl<const Q: usize> World<Q> {
             cut_done: false,
             broker_outage_started: false,
             coap_outage_started: false,
+            ack_outage_started: false,
         })
     }
 
@@ -202,8 +208,7 @@ impl<const Q: usize> World<Q> {
             self.cut_done = true;
             self.cut(now);
         }
-        if let Some((from, until)) = sc.broker_outage.filter(|&(from, _)| now >= from && !self.broker_outage_started) {
-            let _ = from;
+        if let Some((_, until)) = sc.broker_outage.filter(|&(from, _)| now >= from && !self.broker_outage_started) {
             self.broker_outage_started = true;
             self.stream.refuse_until(until);
             self.cut(now);
@@ -212,9 +217,16 @@ impl<const Q: usize> World<Q> {
             self.coap_outage_started = true;
             self.datagrams.set_down_until(until);
         }
-        if self.taken < sc.readings.min(MAX_READINGS as u32) && now >= self.sensor.next_reading() {
+        if let Some((_, until)) = sc.ack_outage.filter(|&(from, _)| now >= from && !self.ack_outage_started) {
+            self.ack_outage_started = true;
+            self.datagrams.set_down_to_until(SENSOR, until);
+        }
+        if self.taken < sc.readings.min(MAX_READINGS as u32) && self.sensor.next_reading().is_some_and(|t| now >= t) {
             self.sensor.record(now, temperature(self.taken));
             self.taken += 1;
+            if self.taken >= sc.readings {
+                self.sensor.pause_readings();
+            }
         }
         self.sensor.handle_timeout(now);
         self.broker.handle_timeout(now);
@@ -228,6 +240,7 @@ impl<const Q: usize> World<Q> {
             sc.mqtt_cut_at.filter(|_| !self.cut_done),
             sc.broker_outage.map(|o| o.0).filter(|_| !self.broker_outage_started),
             sc.coap_outage.map(|o| o.0).filter(|_| !self.coap_outage_started),
+            sc.ack_outage.map(|o| o.0).filter(|_| !self.ack_outage_started),
         ];
         let next = [self.sensor.poll_timeout(), self.broker.poll_timeout(), self.gateway.poll_timeout()]
             .into_iter()
@@ -235,8 +248,9 @@ impl<const Q: usize> World<Q> {
             .chain(scripted)
             .flatten()
             .min();
-        let tick = now + Duration::from_millis(1);
-        self.now = next.map_or(now + Duration::from_secs(1), |t| t.max(tick));
+        // Time moves on even if a deadline is reported again (then 1 ms at a time: slow, and
+        // the step bound turns a livelock into a failure).
+        self.now = next.map_or(now + Duration::from_secs(1), |t| t.max(now + Duration::from_millis(1)));
     }
 
     /// The network cuts the MQTT connection: both ends learn it.
