@@ -20,7 +20,7 @@ extern crate std;
 pub mod payload;
 pub mod queue;
 pub mod rand;
-mod sensor;
+pub mod sensor;
 pub mod sim;
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ impl Failure {
     }
 }
 
-/// Everything on one virtual clock (see the [module docs](self)); `Q` is the sensor's queue.
+/// Everything on one virtual clock (see [`crate::sim`]); `Q` is the sensor's queue.
 pub struct World<const Q: usize = 8> {
     /// The scenario being run.
     pub scenario: Scenario,
