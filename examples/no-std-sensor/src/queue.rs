@@ -14,7 +14,7 @@ use crate::Instant;
 pub enum MqttState {
     /// Not handed to the client (no connection, the client's slots full, or its session lost).
     Pending,
-    /// Handed to the client as a QoS 1 PUBLISH; waiting for PUBACK (`MQTT-4.3.2-1`).
+    /// Handed to the client as a QoS 1 PUBLISH; waiting for PUBACK (`MQTT-4.3.2-3 (5.0)`).
     InFlight(PublishHandle),
     /// PUBACK received.
     Acknowledged,

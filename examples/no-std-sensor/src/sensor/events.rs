@@ -3,7 +3,7 @@
 /// Which path acknowledged a reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
-    /// PUBACK to the QoS 1 PUBLISH (`MQTT-4.3.2-1`).
+    /// PUBACK to the QoS 1 PUBLISH (`MQTT-4.3.2-3 (5.0)`).
     Mqtt,
     /// A 2.xx response to the CON POST (RFC 7252 §5.2.1: piggybacked on the ACK).
     Coap,

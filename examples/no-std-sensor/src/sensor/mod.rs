@@ -20,7 +20,7 @@
 //! - Each reading gets the next sequence number and waits in a [`ReadingQueue`] of `Q` slots
 //!   until both paths acknowledged it. A full queue evicts the oldest reading, counted in
 //!   [`Stats::dropped`] and reported as [`SensorEvent::Dropped`].
-//! - MQTT: a QoS 1 PUBLISH to `site/{name}/temp` (`MQTT-4.3.2-1`: stored until PUBACK). The
+//! - MQTT: a QoS 1 PUBLISH to `site/{name}/temp` (`MQTT-4.3.2-3 (5.0)`: unacknowledged until PUBACK). The
 //!   session starts clean on every connection (`MQTT-3.1.2-4`), so PUBLISHes in flight when a
 //!   connection is lost come back as `PublishDropped { SessionLost }` at the next CONNACK and
 //!   are published again: the broker receives each reading at least once (5.0 §4.3.2).

@@ -2,7 +2,7 @@
 //! `mqtt_codec::server::ServerConnection` per transport connection, in a fixed store (the
 //! server machine needs no allocator). It accepts every CONNECT and counts each PUBLISH it
 //! receives by the sequence number in the payload; the machine sends the PUBACKs
-//! (`MQTT-4.3.2-1`... the receiver's side: `MQTT-4.3.2-4` (5.0), `MQTT-4.3.2-2` (3.1.1)).
+//! (`MQTT-4.3.2-4 (5.0)`, `MQTT-4.3.2-2 (3.1.1)`).
 
 use mqtt_codec::server::{Config, Event, ServerConnection};
 

@@ -75,7 +75,7 @@ pub enum Failure {
     Unfinished,
     /// The simulated stream or datagram link overflowed (a sizing bug of the simulation).
     LinkOverflow,
-    /// A reading kept in the queue did not get exactly one PUBACK (`MQTT-4.3.2-1`).
+    /// A reading kept in the queue did not get exactly one PUBACK (`MQTT-4.3.2-3 (5.0)`).
     MqttNotAcknowledged,
     /// A reading kept in the queue did not get exactly one 2.04 (RFC 7252 §5.2.1).
     CoapNotAcknowledged,
