@@ -4,6 +4,8 @@
 //! `compiler_builtins` expects the C library to, and this binary links none. The crate is
 //! `#![no_builtins]`, so LLVM does not turn these loops back into calls to themselves.
 #![allow(unsafe_code)]
+// Exported by symbol name (`no_mangle`) for the linker, not by path.
+#![allow(unreachable_pub)]
 
 /// # Safety
 /// `dest` and `src` are valid for `n` bytes and do not overlap.
