@@ -148,8 +148,7 @@ impl<'a> Uri<'a> {
     /// Whether the host is an IP literal (IPv6 in brackets, or dotted IPv4): such a host is the
     /// destination address and gets no Uri-Host option (RFC 7252 §6.4 step 5).
     pub fn host_is_ip_literal(&self) -> bool {
-        self.host.starts_with('[')
-            || (self.host.split('.').count() == 4 && self.host.split('.').all(|o| o.parse::<u8>().is_ok()))
+        self.host.starts_with('[') || (self.host.split('.').count() == 4 && self.host.split('.').all(is_dec_octet))
     }
 
     /// Adds Uri-Host, Uri-Port, Uri-Path and Uri-Query options to `b` (RFC 7252 §6.4 steps
@@ -350,4 +349,11 @@ impl fmt::Write for SliceWriter<'_> {
         self.pos = end;
         Ok(())
     }
+}
+
+/// RFC 3986 §3.2.2 `dec-octet`: `0`-`255` in decimal without leading zeros or a sign (`"00"`,
+/// `"01"` and `"+1"` make the host a reg-name, not an IPv4 address).
+fn is_dec_octet(o: &str) -> bool {
+    let digits = !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit());
+    digits && (o.len() == 1 || !o.starts_with('0')) && o.parse::<u16>().is_ok_and(|v| v <= 255)
 }

@@ -98,3 +98,19 @@ proptest! {
         prop_assert_eq!(got, want, "{}", uri);
     }
 }
+
+#[test]
+fn a_dotted_host_with_leading_zeros_or_signs_is_a_reg_name() {
+    // RFC 3986 §3.2.2: dec-octet has no leading zeros (nor a sign), so these hosts are reg-names
+    // and go in Uri-Host (RFC 7252 §6.4 step 5). Found by the coap_uri fuzz target:
+    // `coap://0.%32.2.00` (a reg-name, "0.2.2.00" once decoded) composed back to
+    // `coap://0.2.2.00/`, which was then taken for an IPv4 literal and lost its Uri-Host.
+    for host in ["0.2.2.00", "1.02.3.4", "+1.2.3.4", "1.2.3.256", "1.2.3.0004"] {
+        let opts = options(&format!("coap://{host}/")).unwrap();
+        assert_eq!(opts, [(3, host.as_bytes().to_vec())], "{host}");
+    }
+    assert_eq!(options("coap://0.%32.2.00").unwrap(), options("coap://0.2.2.00/").unwrap());
+    for ip in ["0.0.0.0", "10.0.0.255", "192.168.1.10"] {
+        assert_eq!(options(&format!("coap://{ip}/")).unwrap(), [], "{ip}");
+    }
+}
