@@ -24,3 +24,8 @@ pub mod relay;
 pub mod sensor;
 pub mod stats;
 pub mod subscriber;
+
+/// The workspace README's Rust examples, compiled and run as doctests (so the tour stays true).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

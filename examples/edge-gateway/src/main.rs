@@ -227,7 +227,7 @@ fn table(s: &Settings, m: &Summary) -> String {
         per(m.subscriber_hop.bytes, m.subscriber_received)
     );
     t += &format!(
-        "Gateway: {} registrations, {} CON requests gave up and were sent again, {} answered 5.03 (buffer full), \
+        "Gateway: {} registrations; CON requests that gave up and were sent again: {}; 5.03 answers (buffer full): {}; \
          buffer peak {} of {}, {} readings acknowledged by the broker, {} connections to it.\n\
          Bytes per reading: every byte of the hop (registrations, handshakes and pings included) over the readings \
          that crossed it; CoAP and MQTT bytes only (no IP, UDP or TCP headers).",
