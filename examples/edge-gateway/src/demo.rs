@@ -75,6 +75,8 @@ pub enum DemoError {
     Bind(String, std::io::Error),
     /// The broker refused a connection or a subscription.
     Refused(String),
+    /// Flags that do not go together.
+    Usage(String),
 }
 
 impl fmt::Display for DemoError {
@@ -86,7 +88,7 @@ impl fmt::Display for DemoError {
                 write!(f, "cannot bind {what}: address in use")
             }
             Self::Bind(what, e) => write!(f, "cannot bind {what}: {e}"),
-            Self::Refused(r) => write!(f, "{r}"),
+            Self::Refused(r) | Self::Usage(r) => write!(f, "{r}"),
         }
     }
 }
@@ -244,6 +246,12 @@ pub async fn run(s: &Settings, progress: Arc<dyn Progress>) -> Result<Summary, D
     let stats = Arc::new(Stats::default());
     let ledger = Arc::new(Ledger::default());
 
+    if s.broker.is_some() && s.kill_broker_after.is_some() {
+        return Err(DemoError::Usage(
+            "--kill-broker-after stops the in-process broker; a broker given with --broker is stopped by whoever runs it"
+                .to_owned(),
+        ));
+    }
     // The broker: external (checked reachable first) or in-process.
     let (broker_addr, in_process) = match &s.broker {
         Some(url) => {

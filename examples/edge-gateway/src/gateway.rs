@@ -21,9 +21,9 @@ use net::driver::{Driver as MqttDriver, Event as MqttEvent};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::relay::Rng;
 use crate::sensor::{link_parameters, RESOURCE};
 use crate::stats::{inc, Reading, Stats};
+use mqtt_codec::sim::Rng;
 
 /// The gateway's status topic (retained `online`; the will's `offline`).
 pub const STATUS_TOPIC: &str = "site/gateway/status";

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use mqtt_codec::sim::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
@@ -47,31 +48,6 @@ impl HopStats {
         let (m, b) = if up { (&self.up_messages, &self.up_bytes) } else { (&self.down_messages, &self.down_bytes) };
         m.fetch_add(1, Ordering::Relaxed);
         b.fetch_add(len as u64, Ordering::Relaxed);
-    }
-}
-
-/// SplitMix64: a small seeded generator for the shim's coin flips and the demo's jitter.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 100.0 < percent
     }
 }
 
@@ -120,8 +96,9 @@ pub struct UdpShim {
 struct Shared {
     front: UdpSocket,
     gateway: SocketAddr,
-    loss: f64,
-    dup: f64,
+    /// Loss and duplication per million datagrams.
+    loss_ppm: u32,
+    dup_ppm: u32,
     rng: Mutex<Rng>,
     seen: Mutex<SeenIds>,
     stats: Arc<HopStats>,
@@ -131,10 +108,10 @@ impl Shared {
     /// How many copies of a datagram to deliver: 0 (lost), 1 or 2 (duplicated).
     fn copies(&self) -> usize {
         let Ok(mut rng) = self.rng.lock() else { return 1 };
-        if rng.chance(self.loss) {
+        if rng.chance(self.loss_ppm) {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             0
-        } else if rng.chance(self.dup) {
+        } else if rng.chance(self.dup_ppm) {
             self.stats.duplicated.fetch_add(1, Ordering::Relaxed);
             2
         } else {
@@ -162,8 +139,8 @@ impl UdpShim {
         let shared = Arc::new(Shared {
             front,
             gateway,
-            loss,
-            dup,
+            loss_ppm: (loss.clamp(0.0, 100.0) * 10_000.0) as u32,
+            dup_ppm: (dup.clamp(0.0, 100.0) * 10_000.0) as u32,
             rng: Mutex::new(Rng::new(seed)),
             seen: Mutex::new(SeenIds::default()),
             stats: Arc::clone(&stats),
@@ -370,14 +347,6 @@ mod tests {
         assert!(seen.is_retransmission(from, &con));
         assert!(!seen.is_retransmission(from, &non));
         assert!(!seen.is_retransmission("127.0.0.1:2".parse().unwrap(), &con));
-    }
-
-    #[test]
-    fn chance_follows_the_percentage() {
-        let mut rng = Rng::new(7);
-        let hits = (0..100_000).filter(|_| rng.chance(10.0)).count();
-        assert!((9_000..11_000).contains(&hits), "{hits}");
-        assert!(!(0..1000).any(|_| rng.chance(0.0)));
     }
 
     #[test]

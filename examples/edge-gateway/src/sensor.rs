@@ -13,8 +13,8 @@ use coap_codec::wire::{Code, MessageBuilder, MessageId, MessageType, OptionNumbe
 use net::coap_driver::{Driver, Event};
 use tokio::time::Instant;
 
-use crate::relay::Rng;
 use crate::stats::{inc, Kind, Ledger, Reading, Stats};
+use mqtt_codec::sim::Rng;
 
 /// Content-Format `application/link-format` (RFC 6690 §7.2).
 pub const LINK_FORMAT: u32 = 40;

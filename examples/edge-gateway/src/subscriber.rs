@@ -13,8 +13,8 @@ use net::driver::{Driver, Event};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::relay::Rng;
 use crate::stats::{inc, Ledger, Reading, Stats};
+use mqtt_codec::sim::Rng;
 
 /// Runs the subscriber against `broker` until `stop` turns true. `ready` turns true once the
 /// subscription is in place; `print` gets one line per message.

@@ -128,6 +128,14 @@ fn a_bad_broker_url_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn killing_a_real_broker_is_not_the_demo_s_job() {
+    fails_with(
+        &["--broker", "mqtt://127.0.0.1:1", "--kill-broker-after", "2"],
+        "--kill-broker-after stops the in-process broker",
+    );
+}
+
+#[test]
 fn an_unreachable_broker_is_an_error() {
     // A port that was free a moment ago: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
