@@ -43,6 +43,8 @@ pub struct Settings {
     pub coap_port: u16,
     /// How long to wait for the gateway and the subscriber after the sensors are done.
     pub drain_timeout: Duration,
+    /// The gateway's wait after each connection before it drains its buffer.
+    pub settle: Duration,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             buffer: 10_000,
             coap_port: 0,
             drain_timeout: Duration::from_secs(30),
+            settle: Duration::ZERO,
         }
     }
 }
@@ -157,6 +160,8 @@ pub struct Summary {
     pub broker_restarts: u64,
     /// PUBLISHes the subscriber received.
     pub subscriber_received: u64,
+    /// Subscriber connections, and those that resumed its session.
+    pub subscriber_connects: (u64, u64),
     /// Sensors to gateway (CoAP over UDP, through the shim).
     pub sensor_hop: Hop,
     /// Gateway to broker (MQTT over TCP).
@@ -192,7 +197,8 @@ impl Summary {
                 "buffer_peak": self.buffer_peak, "dropped": self.gateway_dropped, "published": self.published,
                 "connects": self.connects},
             "broker": {"where": self.broker, "restarts": self.broker_restarts},
-            "subscriber": {"received": self.subscriber_received},
+            "subscriber": {"received": self.subscriber_received, "connects": self.subscriber_connects.0,
+                "resumed": self.subscriber_connects.1},
             "hops": {"sensors_gateway": hop(&self.sensor_hop), "gateway_broker": hop(&self.gateway_hop),
                 "broker_subscriber": hop(&self.subscriber_hop)},
             "elapsed_ms": self.elapsed.as_millis() as u64,
@@ -301,7 +307,14 @@ pub async fn run(s: &Settings, progress: Arc<dyn Progress>) -> Result<Summary, D
 
     // The gateway and the shim in front of it.
     let coap = SocketAddr::from(([127, 0, 0, 1], s.coap_port));
-    let gw_cfg = GatewayConfig { coap, broker: gw_relay.addr(), buffer: s.buffer, seed: s.seed, max_sensors: 10_000 };
+    let gw_cfg = GatewayConfig {
+        coap,
+        broker: gw_relay.addr(),
+        buffer: s.buffer,
+        seed: s.seed,
+        max_sensors: 10_000,
+        settle: s.settle,
+    };
     let gateway = Gateway::bind(gw_cfg, Arc::clone(&stats))
         .await
         .map_err(|e| DemoError::Bind(format!("the gateway's CoAP port {coap}"), e))?;
@@ -424,6 +437,7 @@ pub async fn run(s: &Settings, progress: Arc<dyn Progress>) -> Result<Summary, D
         connects: get(&stats.gw_connects),
         broker_restarts: get(&stats.broker_restarts),
         subscriber_received: get(&stats.sub_received),
+        subscriber_connects: (get(&stats.sub_connects), get(&stats.sub_resumed)),
         sensor_hop: Hop::of(&shim.stats),
         gateway_hop: Hop::of(&gw_relay.stats),
         subscriber_hop: Hop::of(&sub_relay.stats),

@@ -41,6 +41,10 @@ pub struct GatewayConfig {
     pub seed: u64,
     /// Sensors it accepts registrations from.
     pub max_sensors: usize,
+    /// How long after each (re)connection the buffer waits before it drains: room for the
+    /// consumers to reconnect first to a restarted broker that does not queue for sessions it
+    /// restored until they are back (mosquitto 2.0.11 drops such messages; see the README).
+    pub settle: Duration,
 }
 
 /// A registered sensor.
@@ -114,6 +118,8 @@ pub struct Gateway {
     active: bool,
     connected: bool,
     ever_connected: bool,
+    /// No draining before this (see [`GatewayConfig::settle`]).
+    drain_from: Instant,
     reconnect_at: Instant,
 }
 
@@ -152,6 +158,7 @@ impl Gateway {
             active: false,
             connected: false,
             ever_connected: false,
+            drain_from: Instant::now(),
             reconnect_at: Instant::now(),
         })
     }
@@ -185,6 +192,7 @@ impl Gateway {
                 () = tokio::time::sleep_until(self.reconnect_at), if !self.active => self.connect().await,
                 r = finish.changed(), if !finishing => finishing = r.is_err() || *finish.borrow(),
                 _ = check.tick() => self.check_observations(),
+                () = tokio::time::sleep_until(self.drain_from), if self.connected && !self.buffer.is_empty() => {}
             }
             self.drain();
             self.coap.flush().await.map_err(GatewayError::Io)?;
@@ -234,6 +242,7 @@ impl Gateway {
         match event {
             MqttEvent::Connected { .. } => {
                 self.connected = true;
+                self.drain_from = Instant::now() + self.cfg.settle;
                 self.ever_connected = true;
                 self.backoff.reset();
                 inc(&self.stats.gw_connects);
@@ -263,7 +272,7 @@ impl Gateway {
 
     /// Publishes from the buffer while the client takes more.
     fn drain(&mut self) {
-        while self.connected {
+        while self.connected && Instant::now() >= self.drain_from {
             let Some(r) = self.buffer.front() else { break };
             let topic = format!("site/{}/{RESOURCE}", r.ep);
             let json = r.to_json();

@@ -6,7 +6,7 @@
 //! cargo run --release --bin edge-gateway -- [--sensors 50] [--duration 20] [--period-ms 1000]
 //!     [--loss 10] [--dup 1] [--seed 1] [--broker mqtt://HOST:PORT]
 //!     [--kill-broker-after SECS] [--broker-down SECS] [--buffer N] [--coap-port PORT]
-//!     [--json PATH] [--quiet]
+//!     [--settle-ms MS] [--json PATH] [--quiet]
 //! ```
 //!
 //! Exit status: 0 when no CON reading was lost, 1 when some were, 2 when the demo could not run
@@ -57,6 +57,10 @@ struct Args {
     /// Readings the gateway's store-and-forward buffer holds.
     #[arg(long, default_value_t = 10_000)]
     buffer: usize,
+    /// Milliseconds the gateway waits after each connection to the broker before it drains its
+    /// buffer (for brokers that drop messages for restored sessions not yet reconnected).
+    #[arg(long, default_value_t = 0)]
+    settle_ms: u64,
     /// The gateway's CoAP port (default: a free one).
     #[arg(long, default_value_t = 0)]
     coap_port: u16,
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
         broker_down: Duration::from_secs(args.broker_down),
         buffer: args.buffer.max(1),
         coap_port: args.coap_port,
+        settle: Duration::from_millis(args.settle_ms),
         ..Settings::default()
     };
     let bar = ProgressBar::new(args.duration);

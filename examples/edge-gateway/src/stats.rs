@@ -113,6 +113,10 @@ pub struct Stats {
     pub gw_disconnects: AtomicU64,
     /// PUBLISH packets the subscriber received (duplicates included).
     pub sub_received: AtomicU64,
+    /// Times the subscriber connected, and of those with its session resumed.
+    pub sub_connects: AtomicU64,
+    /// Connections that resumed the subscriber's session (Session Present).
+    pub sub_resumed: AtomicU64,
     /// Times the broker restarted.
     pub broker_restarts: AtomicU64,
 }

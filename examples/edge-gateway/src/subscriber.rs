@@ -31,7 +31,8 @@ pub async fn run(
 ) -> Result<(), String> {
     let client = Client::new(Config::new(Version::V5), vec![0u8; 64 * 1024]).map_err(|e| e.to_string())?;
     let mut d: Driver = Driver::new(client);
-    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(2));
+    // Back quickly after a broker restart: the consumer should be there before the readings.
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
     let mut rng = Rng::new(0x5AB5);
     let mut active = false;
     let mut reconnect_at = Instant::now();
@@ -47,6 +48,10 @@ pub async fn run(
             event = d.next_event(), if active => match event {
                 Some(Event::Connected { session_present, .. }) => {
                     backoff.reset();
+                    inc(&stats.sub_connects);
+                    if session_present {
+                        inc(&stats.sub_resumed);
+                    }
                     if !session_present {
                         let sub = Subscription::new(filter, Qos::AtLeastOnce);
                         d.command(|c, now| c.subscribe(now, &[sub], &[])).map_err(|e| e.to_string())?;
