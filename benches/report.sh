@@ -47,7 +47,7 @@ cargo bench -p benches "${args[@]}" -- $CRITERION $FILTER 2>&1 | tee "$work/crit
     echo "| bench | median | range |"
     echo "|---|---:|---|"
     awk '
-        /^(mqtt_machines|mqtt_broker|coap_endpoint|coap_transfer)\/[^ ]+/ { id = $1 }
+        /^(machines|broker|coap_endpoint|coap_transfer)\/[^ ]+/ { id = $1 }
         /thrpt: +\[/ && id != "" {
             line = $0; sub(/.*thrpt: +\[/, "", line); sub(/\].*/, "", line); split(line, t, " ")
             printf "| %s | %s %s | %s %s - %s %s |\n", id, t[3], t[4], t[1], t[2], t[5], t[6]; id = ""
