@@ -653,3 +653,20 @@ fn dedup_entry_with_its_index_fits_in_64_bytes() {
     let index = size_of::<u32>();
     assert!(entry + index <= 64, "dedup entry {entry} B + index {index} B > 64 B");
 }
+
+#[test]
+fn an_observe_option_in_the_answer_to_a_plain_get_is_no_observation() {
+    // RFC 7641 §3.1/§3.2: only a registration (GET with Observe 0) is answered into an
+    // observation. A server that puts Observe on the answer to a plain GET establishes none:
+    // the exchange ends, and the event must say so (it said `observing=true` from the option).
+    let (mut c, mut s) = (ep(1), ep(2));
+    c.request(ms(0), 2, &get("temp"), RequestOptions::default()).unwrap();
+    deliver(1, &mut s, &sent(&mut c, ms(0)), ms(5));
+    let h = next_request(&mut s);
+    let mut answer = content(b"21.5");
+    answer.uint(OptionNumber::OBSERVE, 7).unwrap();
+    s.respond(ms(6), h, &answer).unwrap();
+    deliver(2, &mut c, &sent(&mut s, ms(6)), ms(10));
+    assert_eq!(events(&mut c), ["response 2.05 21.5 observing=false"]);
+    assert_eq!(c.open_exchanges(), 0);
+}

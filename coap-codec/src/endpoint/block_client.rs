@@ -387,7 +387,8 @@ impl Core {
         let Some(layout) = layout else { return self.transfer_failed(p, now, t, TransferError::InvalidBlock) };
         let kind = match s.outcome {
             Outcome::Notification => EKind::NotificationReceived,
-            Outcome::Response | Outcome::FirstNotification => EKind::ResponseReceived,
+            Outcome::Response => EKind::ResponseReceived { observing: false },
+            Outcome::FirstNotification => EKind::ResponseReceived { observing: true },
         };
         self.push_body_event(p, from, kind, (parent as u32, s.parent_generation), t as u16, layout)
             .map_err(Discarded::Full)?;

@@ -266,7 +266,14 @@ impl Core {
         // The final response (or 4.08 / 4.13 / any other answer, which ends the upload).
         self.event_room(p, Some(m.as_bytes().len())).map_err(Discarded::Full)?;
         self.ack_response(p, now, from, m)?;
-        let _ = self.push_event(p, from, EKind::ResponseReceived, s.parent, s.parent_generation, Some(m));
+        let _ = self.push_event(
+            p,
+            from,
+            EKind::ResponseReceived { observing: false },
+            s.parent,
+            s.parent_generation,
+            Some(m),
+        );
         self.detach(p, t);
         self.free_transfer(p, t);
         self.finish(p, now, x);

@@ -377,7 +377,7 @@ impl Core {
             let fresh = v.is_fresher_than(Observe(e.observe_seq)) || now > e.observe_at + self.config.observe_freshness;
             (EKind::NotificationReceived, true, fresh)
         } else {
-            (EKind::ResponseReceived, notification, true)
+            (EKind::ResponseReceived { observing: notification }, notification, true)
         };
         if !fresh {
             self.ack_response(p, now, from, m)?;

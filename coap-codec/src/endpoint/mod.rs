@@ -256,13 +256,14 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
         if self.core.ev_len == 0 {
             return None;
         }
-        let cap = p.events.len() as u32;
-        let e = *p.events.get(self.core.ev_head as usize)?;
+        let Parts { receive, body, transfers, events, .. } = p;
+        let cap = events.len() as u32;
+        // Read in place: the slot is not copied out whole.
+        let e: &EventSlot<P> = events.get(self.core.ev_head as usize)?;
         self.core.ev_head = core::wrap(self.core.ev_head + 1, cap);
         self.core.ev_len -= 1;
         self.core.shown = e.message;
         self.core.shown_transfer = e.transfer;
-        let Parts { receive, body, transfers, .. } = p;
         let (receive, body): (&[u8], &[u8]) = (receive, body);
         let message = if e.transfer != transfer::NO_TRANSFER {
             // A body reassembled in the body store (RFC 7959): header, options and payload.
@@ -280,10 +281,8 @@ impl<P: Copy + Eq + Hash, S: Storage<P>> Endpoint<P, S> {
                 from,
                 request: message?,
             },
-            EKind::ResponseReceived => {
-                let response = message?;
-                let observing = response.option(OptionNumber::OBSERVE).is_some() && response.code().class() == 2;
-                Event::ResponseReceived { request, from, response, observing }
+            EKind::ResponseReceived { observing } => {
+                Event::ResponseReceived { request, from, response: message?, observing }
             }
             EKind::NotificationReceived => Event::NotificationReceived { request, from, notification: message? },
             EKind::RequestTimedOut => Event::RequestTimedOut { request, peer: from },

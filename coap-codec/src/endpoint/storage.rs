@@ -330,7 +330,11 @@ pub struct EventSlot<P> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EKind {
     RequestReceived,
-    ResponseReceived,
+    /// `observing`: the response established an observation (RFC 7641 §3.2), as the input
+    /// path decided it (a registration answered 2.xx with Observe).
+    ResponseReceived {
+        observing: bool,
+    },
     NotificationReceived,
     RequestTimedOut,
     RequestReset,
