@@ -76,7 +76,7 @@ pub enum DemoError {
     Unreachable(String, std::io::Error),
     /// A port could not be bound.
     Bind(String, std::io::Error),
-    /// The broker refused a connection or a subscription.
+    /// The broker refused a connection or a subscription, or a part of the demo failed.
     Refused(String),
     /// Flags that do not go together.
     Usage(String),
@@ -384,7 +384,7 @@ pub async fn run(s: &Settings, progress: Arc<dyn Progress>) -> Result<Summary, D
         ticker.abort();
         return Err(match e {
             GatewayError::Refused(r) => DemoError::Refused(r),
-            GatewayError::Io(e) => DemoError::Bind("the gateway's CoAP socket".into(), e),
+            GatewayError::Io(e) => DemoError::Refused(format!("the gateway's CoAP socket failed: {e}")),
         });
     }
     if let Some(k) = killer {
