@@ -25,6 +25,12 @@ fuzz_target!(|data: &[u8]| {
     if host.is_empty() || host.contains(['/', '?', '#', '@', ':', '[', ']', '%']) {
         return; // not a host that composes back unchanged
     }
+    // A reg-name that is an IPv4 address once percent-decoded (`0.1%32.0.10` is Uri-Host
+    // `0.12.0.10`) has no URI that gives it back as Uri-Host: RFC 7252 §6.5 writes the option's
+    // value as the host, and §6.4 step 5 reads a dotted quad as the destination, not a Uri-Host.
+    if Uri::parse(&format!("coap://{host}/")).is_ok_and(|u| u.host_is_ip_literal()) {
+        return;
+    }
     let path = first.iter().filter(|(n, _)| *n == OptionNumber::URI_PATH.0).map(|(_, v)| &v[..]);
     let query = first.iter().filter(|(n, _)| *n == OptionNumber::URI_QUERY.0).map(|(_, v)| &v[..]);
     let mut out = [0u8; 4096];
